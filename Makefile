@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+# uv comes from PyPI through pip when it is not on PATH; it never downloads a Python.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint fmt bench schemas deploy-check
+
+help: ## show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(UV) ## create .venv with every workspace package and the dev tools (locked)
+	$(UV) sync --all-packages --locked
+
+run: install ## start the whole platform on embedded PostgreSQL and NATS; Ctrl-C stops it
+	$(UV) run --no-sync crm-local run
+
+test: install ## run every test: unit, integration (real PostgreSQL and NATS) and end-to-end
+	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint and format check) and mypy over the workspace
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy proto/src services/chassis/src services/testing/src deploy/local/src gateway/src contacts-service/src
+
+fmt: install ## format and auto-fix with ruff
+	$(UV) run --no-sync ruff format .
+	$(UV) run --no-sync ruff check --fix .
+
+schemas: install ## regenerate proto/schemas from the event models
+	$(UV) run --no-sync python -m crm_proto.generate
+
+bench: install ## run the benchmarks in bench/, each printing ratios to a raw baseline
+	$(UV) run --no-sync python -m bench

@@ -1,0 +1,1 @@
+"""The CRM API gateway: one base URL, identity, proxying, merged OpenAPI"""

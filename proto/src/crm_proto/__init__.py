@@ -1,0 +1,1 @@
+"""CRM contracts: the CloudEvents envelope and one pydantic model per event type"""

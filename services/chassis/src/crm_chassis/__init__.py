@@ -1,0 +1,1 @@
+"""The chassis every CRM service is built on"""

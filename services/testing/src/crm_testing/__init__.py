@@ -1,0 +1,1 @@
+"""Pytest plugin: real PostgreSQL and NATS for CRM tests"""

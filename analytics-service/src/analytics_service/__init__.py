@@ -1,1 +1,1 @@
-"""CRM analytics-service"""
+"""analytics-service: Analytical CRM: the warehouse, OLAP, reports, forecasting, RFM, CLV, churn, attribution."""

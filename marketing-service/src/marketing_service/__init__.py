@@ -1,1 +1,1 @@
-"""CRM marketing-service"""
+"""marketing-service: Marketing automation: segments, campaigns, tracking, journeys, scoring, consent."""

@@ -1,1 +1,1 @@
-"""CRM sales-service"""
+"""sales-service: Sales force automation: leads, pipelines, deals, products, quotes, orders, tasks, forecast."""

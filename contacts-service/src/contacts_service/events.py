@@ -1,0 +1,3 @@
+from crm_chassis.outbox import EventSource
+
+events = EventSource("contacts-service")

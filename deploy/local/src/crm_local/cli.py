@@ -1,0 +1,208 @@
+"""``crm-local``: run the whole platform locally (``make run``) or stop a running one."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+import psutil
+
+from crm_local.nats import EmbeddedNats
+from crm_local.postgres import EmbeddedPostgres, PostgresError
+from crm_local.stack import ALL_APPS, GATEWAY, Stack, StackError, find_repo_root
+
+log = logging.getLogger("crm_local.cli")
+
+DEFAULT_PG_PORT = 55432  # not 5432: never collide with a PostgreSQL already installed
+DEFAULT_NATS_PORT = 54222  # not 4222, for the same reason
+STATE_FILE = "crm-local.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crm-local`` console script; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="crm-local", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start everything in the foreground; Ctrl-C stops it")
+    commands.add_parser("stop", help="stop a running crm-local and anything it left behind")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    root = find_repo_root()
+    data = root / ".data"
+    if args.command == "run":
+        return run(root, data)
+    return stop(root, data)
+
+
+def run(root: Path, data: Path) -> int:
+    """Start PostgreSQL and NATS (unless URLs are given) and every app; block until stopped."""
+    data.mkdir(parents=True, exist_ok=True)
+    other = _running_cli(data)
+    if other is not None:
+        print(f"crm-local is already running (pid {other}); `crm-local stop` ends it.")
+        return 1
+    _end_leftovers(root)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C
+    (data / STATE_FILE).write_text(json.dumps({"pid": os.getpid()}))
+    postgres: EmbeddedPostgres | None = None
+    nats: EmbeddedNats | None = None
+    stack: Stack | None = None
+    code = 0
+    try:
+        pg_url = os.environ.get("CRM_DATABASE_URL")
+        if not pg_url:
+            postgres = EmbeddedPostgres(
+                data / "postgres", _env_int("CRM_LOCAL_PG_PORT", DEFAULT_PG_PORT)
+            )
+            pg_url = postgres.start()
+        nats_url = os.environ.get("CRM_NATS_URL")
+        if not nats_url:
+            nats = EmbeddedNats(data / "nats", _env_int("CRM_LOCAL_NATS_PORT", DEFAULT_NATS_PORT))
+            nats_url = nats.start()
+        stack = Stack(
+            pg_url,
+            nats_url,
+            repo_root=root,
+            ports={
+                a.name: _env_int(f"CRM_LOCAL_{a.name.upper()}_PORT", a.default_port)
+                for a in ALL_APPS
+            },
+            jwt_secret=_secret(
+                data / "jwt-secret", "CRM_JWT_SECRET", lambda: secrets.token_urlsafe(48)
+            ),
+            bootstrap_api_key=_secret(
+                data / "bootstrap-api-key",
+                "CRM_BOOTSTRAP_API_KEY",
+                lambda: "crm_" + secrets.token_urlsafe(32),
+            ),
+            log_dir=data / "logs",
+        )
+        stack.start()
+        print(banner(stack), flush=True)
+        while not (exited := stack.exited()):
+            time.sleep(1.0)
+        for name, status in exited.items():
+            print(f"{name} exited with {status}; see {stack.log_file(name)}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    except (StackError, PostgresError, RuntimeError, TimeoutError) as exc:
+        print(f"crm-local: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        # A second Ctrl-C must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if stack is not None:
+            stack.stop()
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+        (data / STATE_FILE).unlink(missing_ok=True)
+    return code
+
+
+def stop(root: Path, data: Path) -> int:
+    """Stop a running ``crm-local run`` of this repository and anything a killed one left."""
+    pid = _running_cli(data)
+    if pid is not None:
+        print(f"stopping crm-local (pid {pid}) ...")
+        proc = psutil.Process(pid)
+        proc.terminate()
+        with contextlib.suppress(psutil.TimeoutExpired):
+            proc.wait(90)
+    _end_leftovers(root)
+    EmbeddedNats(data / "nats").stop_leftover()
+    if (data / "postgres" / "PG_VERSION").exists():
+        EmbeddedPostgres(data / "postgres").stop()
+    (data / STATE_FILE).unlink(missing_ok=True)
+    return 0
+
+
+def banner(stack: Stack) -> str:
+    """What a developer needs once the platform is up."""
+    gateway = stack.gateway_url
+    key = stack.bootstrap_api_key or "<your api key>"
+    payload = json.dumps({"api_key": key}, separators=(",", ":"))
+    lines = [
+        "",
+        "CRM platform is up.",
+        f"  {'gateway':<11} {gateway}",
+        f"  {'API docs':<11} {gateway}/docs",
+        *(f"  {n:<11} {u}" for n, u in stack.urls.items() if n != GATEWAY.name),
+        f"  {'postgres':<11} {stack.postgres_url}",
+        f"  {'nats':<11} {stack.nats_url}",
+        f"  {'logs':<11} {stack.log_dir}",
+        f"  {'API key':<11} {key}",
+        "Get a token:",
+        f"  curl -s -X POST {gateway}/v1/auth/token -H 'content-type: application/json' "
+        f"-d '{payload}'",
+        "Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _secret(path: Path, env_name: str, generate: Callable[[], str]) -> str:
+    """The env var's value, else the one kept in ``path``, else a new one kept there."""
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    if path.is_file() and (kept := path.read_text().strip()):
+        return kept
+    value = generate()
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    return value
+
+
+def _running_cli(data: Path) -> int | None:
+    """Pid of a live ``crm-local run`` recorded in the state file, if any."""
+    try:
+        pid = int(json.loads((data / STATE_FILE).read_text())["pid"])
+        if pid == os.getpid():
+            return None
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except (OSError, ValueError, KeyError, psutil.Error):
+        return None
+    return pid if "crm-local" in cmdline or "crm_local" in cmdline else None
+
+
+def _end_leftovers(root: Path) -> None:
+    """Terminate app processes of this repository left behind by a killed run."""
+    factories = {app.app for app in ALL_APPS}
+    leftovers = []
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        cmdline = proc.info["cmdline"] or []
+        if "uvicorn" in cmdline and factories & set(cmdline) and proc.info["cwd"] == str(root):
+            leftovers.append(proc)
+    for proc in leftovers:
+        log.warning("stopping leftover %s (pid %s)", " ".join(proc.info["cmdline"][-12:]), proc.pid)
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(leftovers, timeout=15)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

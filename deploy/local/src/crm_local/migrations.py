@@ -1,0 +1,48 @@
+"""Alembic ``upgrade head`` in a child process, as every service's env.py expects it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+#: Our migrations/env.py files read the target database from this variable.
+DATABASE_URL_ENV = "CRM_ALEMBIC_DATABASE_URL"
+
+
+class MigrationError(RuntimeError):
+    """``alembic upgrade`` failed; the message holds its output."""
+
+
+def alembic_upgrade(
+    alembic_ini: Path,
+    database_url: str,
+    *,
+    revision: str = "head",
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300.0,
+) -> str:
+    """Run ``python -m alembic -c <ini> upgrade <revision>`` against ``database_url``.
+
+    A child process, not in-process: env.py files call ``asyncio.run``, which cannot run
+    inside a caller's event loop, and Alembic's global context is not re-entrant.
+    ``database_url`` is the SQLAlchemy form (``postgresql+asyncpg://``). Returns the
+    output; raises MigrationError with it on failure.
+    """
+    ini = Path(alembic_ini).resolve()
+    child_env = dict(os.environ if env is None else env) | {DATABASE_URL_ENV: database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", revision],
+        cwd=ini.parent,
+        env=child_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise MigrationError(f"alembic upgrade {revision} ({ini}) failed:\n{output}")
+    return output

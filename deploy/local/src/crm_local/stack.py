@@ -1,0 +1,306 @@
+"""The whole platform as local processes: one uvicorn per service plus the gateway.
+
+``Stack`` needs a PostgreSQL admin URL and a NATS URL (embedded or not); it creates one
+database per service, migrates each with Alembic, starts each app and waits for
+``GET /readyz``. Used by ``crm-local run`` and by end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from crm_local.migrations import MigrationError, alembic_upgrade
+from crm_local.ports import LOCALHOST, port_is_open
+from crm_local.postgres import create_database, database_url
+
+log = logging.getLogger("crm_local.stack")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to run one app of the platform."""
+
+    name: str  # short name: contacts, ..., gateway
+    app: str  # uvicorn factory, "package.main:create_app"
+    directory: Path  # holds alembic.ini; relative paths are taken from the repo root
+    default_port: int
+
+    @property
+    def env_prefix(self) -> str:
+        """Prefix of the app's settings, e.g. ``CRM_CONTACTS_``."""
+        return f"CRM_{self.name.upper()}_"
+
+
+SERVICES: tuple[ServiceSpec, ...] = tuple(
+    ServiceSpec(name, f"{name}_service.main:create_app", Path(f"{name}-service"), port)
+    for name, port in (
+        ("contacts", 8101),
+        ("sales", 8102),
+        ("marketing", 8103),
+        ("support", 8104),
+        ("analytics", 8105),
+    )
+)
+GATEWAY = ServiceSpec("gateway", "crm_gateway.main:create_app", Path("gateway"), 8000)
+ALL_APPS: tuple[ServiceSpec, ...] = (*SERVICES, GATEWAY)
+
+
+class StackError(RuntimeError):
+    """A database, migration or process of the stack failed; the message holds its log."""
+
+
+def find_repo_root(start: Path | None = None) -> Path:
+    """The nearest parent of ``start`` (default CWD) whose pyproject.toml is a uv workspace.
+
+    Falls back to the workspace this package is installed from, then to ``start``.
+    """
+    here = (start or Path.cwd()).resolve()
+    for base in (here, Path(__file__).resolve()):
+        for folder in (base, *base.parents):
+            pyproject = folder / "pyproject.toml"
+            if pyproject.is_file() and "[tool.uv.workspace]" in pyproject.read_text():
+                return folder
+    return here
+
+
+class Stack:
+    """Starts, watches and stops the platform's processes."""
+
+    def __init__(
+        self,
+        postgres_url: str,
+        nats_url: str,
+        *,
+        repo_root: Path | None = None,
+        ports: Mapping[str, int] | None = None,
+        jwt_secret: str | None = None,
+        bootstrap_api_key: str | None = None,
+        log_dir: Path | None = None,
+        apps: Sequence[ServiceSpec] = ALL_APPS,
+        db_prefix: str = "crm_",
+        extra_env: Mapping[str, str] | None = None,
+        ready_timeout: float = 90.0,
+    ) -> None:
+        """Describe the stack; nothing runs until ``start()``.
+
+        ``postgres_url`` is an admin URL (``postgresql://``) of the server holding every
+        database; ``ports`` overrides the default port by app name; ``db_prefix`` names
+        the databases (``crm_contacts`` ...), tests pass a unique one; ``apps`` selects the
+        apps (default: five services and the gateway); ``extra_env`` is added to every
+        child's environment.
+        """
+        self.postgres_url = postgres_url
+        self.nats_url = nats_url
+        self.repo_root = (repo_root or find_repo_root()).resolve()
+        self.apps = tuple(apps)
+        self.ports = {a.name: (ports or {}).get(a.name, a.default_port) for a in self.apps}
+        self.jwt_secret = jwt_secret or secrets.token_urlsafe(32)
+        self.bootstrap_api_key = bootstrap_api_key
+        self.log_dir = (log_dir or self.repo_root / ".data" / "logs").resolve()
+        self.db_prefix = db_prefix
+        self.extra_env = dict(extra_env or {})
+        self.ready_timeout = ready_timeout
+        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    # -- addresses ---------------------------------------------------------------------
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL of every app by name."""
+        return {name: f"http://{LOCALHOST}:{port}" for name, port in self.ports.items()}
+
+    @property
+    def gateway_url(self) -> str:
+        """Base URL of the gateway."""
+        return self.urls[GATEWAY.name]
+
+    def database_name(self, app: ServiceSpec) -> str:
+        """Name of the app's database, e.g. ``crm_contacts``."""
+        return f"{self.db_prefix}{app.name}"
+
+    def database_url(self, app: ServiceSpec) -> str:
+        """SQLAlchemy (``postgresql+asyncpg://``) URL of the app's database."""
+        return database_url(self.postgres_url, self.database_name(app))
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """Process id of every app process still alive."""
+        return {name: p.pid for name, p in self._procs.items() if p.poll() is None}
+
+    def log_file(self, name: str) -> Path:
+        """Log file of app ``name`` (its migrations log to ``<name>.migrate.log``)."""
+        return self.log_dir / f"{name}.log"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> Stack:
+        """Prepare databases, start every app and wait until all are ready.
+
+        On failure everything started is stopped and StackError is raised.
+        """
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.prepare_databases()
+            for app in self.apps:
+                self._launch(app)
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def prepare_databases(self) -> None:
+        """Create each app's database if missing and migrate it to head."""
+        for app in self.apps:
+            if create_database(self.postgres_url, self.database_name(app)):
+                log.info("created database %s", self.database_name(app))
+        # Alembic runs are mostly interpreter start-up: two at a time halves the wait.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(self.migrate, self.apps))
+
+    def migrate(self, app: ServiceSpec) -> None:
+        """Run ``alembic upgrade head`` for ``app`` (skipped when it has no alembic.ini)."""
+        folder = self.repo_root / app.directory
+        ini = folder / "alembic.ini"
+        if not ini.is_file():
+            log.warning("%s has no alembic.ini; not migrating %s", folder, app.name)
+            return
+        try:
+            output = alembic_upgrade(ini, self.database_url(app), env=self.env_for(app))
+        except MigrationError as exc:
+            (self.log_dir / f"{app.name}.migrate.log").write_text(str(exc))
+            raise StackError(f"migrating {app.name} failed: {exc}") from None
+        (self.log_dir / f"{app.name}.migrate.log").write_text(output)
+
+    def env_for(self, app: ServiceSpec) -> dict[str, str]:
+        """The environment of ``app``'s process."""
+        env = dict(os.environ)
+        env |= {
+            "PYTHONUNBUFFERED": "1",
+            "CRM_NATS_URL": self.nats_url,
+            "CRM_JWT_SECRET": self.jwt_secret,
+            f"{app.env_prefix}DATABASE_URL": self.database_url(app),
+        }
+        if app.name == GATEWAY.name:
+            for other in self.apps:
+                if other.name != GATEWAY.name:
+                    env[f"CRM_GATEWAY_{other.name.upper()}_URL"] = self.urls[other.name]
+            if self.bootstrap_api_key:
+                env["CRM_BOOTSTRAP_API_KEY"] = self.bootstrap_api_key
+        return env | self.extra_env
+
+    def wait_ready(self) -> None:
+        """Block until every app answers ``GET /readyz`` with 200.
+
+        Raises StackError (with the log tail) as soon as an app exits, or at the deadline.
+        """
+        pending = {app.name for app in self.apps}
+        deadline = time.monotonic() + self.ready_timeout
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                for name in sorted(pending):
+                    code = self._procs[name].poll()
+                    if code is not None:
+                        raise StackError(
+                            f"{name} exited with {code}:\n{_tail(self.log_file(name))}"
+                        )
+                    try:
+                        ready = client.get(f"{self.urls[name]}/readyz").status_code == 200
+                    except httpx.HTTPError:
+                        ready = False
+                    if ready:
+                        pending.discard(name)
+                        log.info("%s ready at %s", name, self.urls[name])
+                if pending and time.monotonic() > deadline:
+                    tails = "\n".join(f"--- {n}:\n{_tail(self.log_file(n))}" for n in pending)
+                    raise StackError(f"not ready after {self.ready_timeout:.0f}s:\n{tails}")
+                if pending:
+                    time.sleep(0.2)
+
+    def exited(self) -> dict[str, int]:
+        """Apps whose process has ended, with their exit codes."""
+        return {n: code for n, p in self._procs.items() if (code := p.poll()) is not None}
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM every app, wait up to ``timeout`` seconds, then kill what is left."""
+        procs = [p for p in self._procs.values() if p.poll() is None]
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("killing pid %s after %.0fs", proc.pid, timeout)
+                proc.kill()
+                proc.wait()
+        self._procs.clear()
+        for handle in self._logs.values():
+            handle.close()
+        self._logs.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _launch(self, app: ServiceSpec) -> None:
+        port = self.ports[app.name]
+        if port_is_open(port):
+            raise StackError(
+                f"port {port} for {app.name} is already in use "
+                "(a previous crm-local run? `crm-local stop` ends it)"
+            )
+        handle = self.log_file(app.name).open("ab")
+        handle.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} start =====\n".encode())
+        handle.flush()
+        self._logs[app.name] = handle
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            app.app,
+            "--host",
+            LOCALHOST,
+            "--port",
+            str(port),
+            "--no-access-log",
+            # "on", not "auto": a failing startup must end the process, not be ignored.
+            "--lifespan",
+            "on",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+        self._procs[app.name] = subprocess.Popen(
+            cmd,
+            cwd=self.repo_root,
+            env=self.env_for(app),
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            # Own session: Ctrl-C goes to crm-local only, which then stops apps in order.
+            start_new_session=True,
+        )
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {path})"

@@ -1,0 +1,5 @@
+from sales_service.models import Base
+from sales_service.settings import SalesSettings
+from crm_chassis.migrations import run_migrations
+
+run_migrations(Base.metadata, lambda: SalesSettings().database_url)

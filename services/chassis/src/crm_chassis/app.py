@@ -1,0 +1,94 @@
+"""``create_service_app``: one FastAPI app wired the same way for every service.
+
+Routers, problem+json errors, request context, body limit, idempotency, metrics, health,
+and a lifespan that opens the database and NATS and runs the outbox relay, the event
+consumers and the job runner next to the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from crm_chassis.bus import Bus
+from crm_chassis.consumer import Consumer, ConsumerRunner
+from crm_chassis.db import create_engine, session_factory
+from crm_chassis.errors import install_problem_handlers
+from crm_chassis.health import router as health_router
+from crm_chassis.idempotency import IdempotencyMiddleware
+from crm_chassis.jobs import JobHandler, JobRunner
+from crm_chassis.logs import configure_logging
+from crm_chassis.metrics import MetricsMiddleware
+from crm_chassis.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from crm_chassis.outbox import OutboxRelay
+from crm_chassis.settings import ServiceSettings
+
+
+def create_service_app(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    routers: Iterable[APIRouter],
+    consumers: Iterable[Consumer] = (),
+    job_handlers: Mapping[str, JobHandler] | None = None,
+    description: str = "",
+    idempotency: bool = True,
+) -> FastAPI:
+    """A service app; background work runs only when ``settings.run_background``."""
+    consumers = list(consumers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(name, settings.log_level)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        sessions = session_factory(engine)
+        bus = Bus(settings.nats_url, name=name)
+        await bus.start()
+        relay = OutboxRelay(sessions, bus, batch_size=settings.outbox_batch_size)
+        app.state.engine, app.state.sessions, app.state.bus = engine, sessions, bus
+        app.state.relay = relay
+        tasks: list[asyncio.Task[Any]] = []
+        if settings.run_background:
+            app.state.after_commit = relay.wake
+            tasks.append(asyncio.create_task(relay.run(), name=f"{name}-outbox"))
+            for consumer in consumers:
+                runner = ConsumerRunner(consumer, sessions, bus)
+                tasks.append(asyncio.create_task(runner.run(), name=consumer.name))
+            if job_handlers:
+                jobs = JobRunner(sessions, job_handlers)
+                tasks.append(asyncio.create_task(jobs.run(), name=f"{name}-jobs"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=name,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.service_name = name
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    # Outermost last: context first, then metrics, then the limits on the body.
+    if idempotency:
+        app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, service=name)
+    app.add_middleware(RequestContextMiddleware)
+    return app

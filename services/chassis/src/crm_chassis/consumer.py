@@ -1,0 +1,164 @@
+"""The event consumer runner: durable pull consumers with an inbox for exactly-once effect.
+
+Each service registers one handler per consumed event type (see ``consumers.py`` of a
+service). For every message the runner opens one transaction, inserts
+``(consumer, event id)`` into ``inbox`` and runs the handler only if that insert was new,
+then commits and acks. A redelivered event therefore has no second effect. A handler that
+keeps failing is retried with backoff up to ``max_deliver`` times; the event is then copied
+to the dead-letter stream (``crmdlq.<consumer>.<subject>``) and terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from crm_proto import CloudEvent, subject_for
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_chassis import metrics
+from crm_chassis.bus import DLQ_PREFIX, STREAM, Bus
+from crm_chassis.tables import inbox
+
+log = logging.getLogger("crm.consumer")
+
+Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A durable consumer: its name and one handler per event type."""
+
+    name: str
+    handlers: Mapping[str, Handler]
+    max_deliver: int = 5
+    ack_wait: float = 30.0
+    backoff: tuple[float, ...] = field(default=(0.5, 2.0, 5.0, 15.0))
+
+    @property
+    def subjects(self) -> list[str]:
+        return sorted({subject_for(t) for t in self.handlers})
+
+
+class ConsumerRunner:
+    """Pulls and handles one consumer's events until cancelled."""
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        *,
+        batch_size: int = 100,
+    ) -> None:
+        self.consumer = consumer
+        self.sessions = sessions
+        self.bus = bus
+        self.batch_size = batch_size
+
+    async def _subscribe(self):  # type: ignore[no-untyped-def]
+        js = await self.bus.wait_ready()
+        c = self.consumer
+        config = ConsumerConfig(
+            durable_name=c.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=c.max_deliver,
+            ack_wait=c.ack_wait,
+            filter_subjects=c.subjects,
+            max_ack_pending=1000,
+        )
+        await js.add_consumer(STREAM, config)  # creates, or updates to this config
+        return await js.pull_subscribe_bind(durable=c.name, stream=STREAM)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                sub = await self._subscribe()
+                while True:
+                    try:
+                        messages = await sub.fetch(self.batch_size, timeout=1.0)
+                    except (NatsTimeout, TimeoutError):
+                        continue
+                    for msg in messages:
+                        await self.handle(msg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s lost its subscription (%s); resubscribing",
+                            self.consumer.name, exc)
+                await asyncio.sleep(1.0)
+
+    async def handle(self, msg: Msg) -> None:
+        """Handle one message: at most one effect per event id, then ack."""
+        c = self.consumer
+        try:
+            event = CloudEvent.model_validate_json(msg.data)
+        except ValidationError as exc:
+            await self._dead_letter(msg, f"not a CloudEvent: {exc}")
+            return
+        handler = c.handlers.get(event.type)
+        if handler is None:  # another version of a subject we listen to
+            await msg.ack()
+            return
+        try:
+            async with self.sessions() as session, session.begin():
+                fresh = await session.execute(
+                    insert(inbox)
+                    .values(consumer=c.name, event_id=UUID(event.id))
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.event_id)
+                )
+                if fresh.first() is not None:
+                    await handler(session, event)
+            await msg.ack()
+            metrics.EVENTS_CONSUMED.labels(c.name, "ok").inc()
+        except Exception as exc:
+            delivered = msg.metadata.num_delivered
+            if delivered >= c.max_deliver:
+                log.error("consumer %s gives up on event %s after %d deliveries: %s",
+                          c.name, event.id, delivered, exc)
+                await self._dead_letter(msg, repr(exc))
+            else:
+                log.warning("consumer %s failed event %s (delivery %d): %s",
+                            c.name, event.id, delivered, exc)
+                metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
+                await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
+
+    async def _dead_letter(self, msg: Msg, error: str) -> None:
+        js = await self.bus.wait_ready()
+        headers = dict(msg.headers or {})
+        headers.update({
+            "Crm-Consumer": self.consumer.name,
+            "Crm-Error": error[:1000],
+            "Crm-Original-Subject": msg.subject,
+            "Nats-Msg-Id": f"{self.consumer.name}:{msg.metadata.sequence.stream}",
+        })
+        await js.publish(f"{DLQ_PREFIX}.{self.consumer.name}.{msg.subject}", msg.data,
+                         headers=headers)
+        await msg.term()
+        metrics.EVENTS_CONSUMED.labels(self.consumer.name, "dead_letter").inc()
+
+
+def dead_letter_summary(msg: Msg) -> dict[str, object]:
+    """What an admin endpoint shows of a dead-lettered event."""
+    headers = msg.headers or {}
+    try:
+        event = json.loads(msg.data)
+    except ValueError:
+        event = {"raw": msg.data.decode("utf-8", "replace")}
+    return {
+        "consumer": headers.get("Crm-Consumer"),
+        "error": headers.get("Crm-Error"),
+        "subject": headers.get("Crm-Original-Subject"),
+        "event": event,
+    }

@@ -1,0 +1,205 @@
+"""RFC 9457 problem details for every error a client can see.
+
+Domain code raises a :class:`CRMError` subclass; :func:`install_problem_handlers` renders it,
+FastAPI's validation errors, unknown routes and any unexpected exception as
+``application/problem+json``. A stack trace never reaches a client: an unexpected error is
+logged with the request id and answered with a bare 500 problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://crm.example/problems/"
+log = logging.getLogger("crm.errors")
+
+
+class CRMError(Exception):
+    """Base of every error with a meaning for the client."""
+
+    status: int = 500
+    type: str = "internal"
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(CRMError):
+    status, type, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(CRMError):
+    status, type, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(CRMError):
+    status, type, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(CRMError):
+    status, type, title = 404, "not-found", "Not found"
+
+
+class Conflict(CRMError):
+    status, type, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(CRMError):
+    status, type, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(CRMError):
+    status, type, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(CRMError):
+    status, type, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ValidationFailed(CRMError):
+    status, type, title = 422, "validation", "Validation failed"
+
+
+class PreconditionRequired(CRMError):
+    status, type, title = 428, "precondition-required", "Precondition required"
+
+
+class TooManyRequests(CRMError):
+    status, type, title = 429, "rate-limited", "Too many requests"
+
+
+class BadGateway(CRMError):
+    status, type, title = 502, "bad-gateway", "Bad gateway"
+
+
+class ServiceUnavailable(CRMError):
+    status, type, title = 503, "unavailable", "Service unavailable"
+
+
+class GatewayTimeout(CRMError):
+    status, type, title = 504, "gateway-timeout", "Gateway timeout"
+
+
+_STATUS_TYPES: dict[int, type[CRMError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+        PayloadTooLarge, UnsupportedMediaType, ValidationFailed, PreconditionRequired,
+        TooManyRequests, BadGateway, ServiceUnavailable, GatewayTimeout,
+    )
+}
+
+
+def problem_body(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_: str,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The JSON body of a problem."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + type_,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    """A problem+json response for ``status``, typed after the matching CRMError."""
+    cls = _STATUS_TYPES.get(status)
+    title = cls.title if cls else "Error"
+    type_ = cls.type if cls else f"http-{status}"
+    return JSONResponse(
+        problem_body(status, title, detail, type_=type_, instance=instance, errors=errors),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """FastAPI validation errors as ``[{field, message}]`` with dotted field paths."""
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        field = ".".join(loc) or "body"
+        message = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif err.get("type") == "json_invalid":
+            field, message = "body", f"malformed JSON: {err.get('ctx', {}).get('error', '')}"
+        out.append({"field": field, "message": message})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error of ``app`` as problem+json."""
+
+    @app.exception_handler(CRMError)
+    async def crm_error(request: Request, exc: CRMError) -> JSONResponse:
+        cls = type(exc)
+        return JSONResponse(
+            problem_body(exc.status, cls.title, exc.detail, type_=cls.type,
+                         instance=request.url.path, errors=exc.errors),
+            status_code=exc.status,
+            media_type=PROBLEM_JSON,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        status = 400 if any(e["message"].startswith("malformed JSON") for e in errors) else 422
+        detail = "The request body is not valid JSON" if status == 400 else (
+            "The request did not validate"
+        )
+        return problem_response(status, detail, errors=errors, instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No route for {request.method} {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"Method {request.method} not allowed on {request.url.path}"
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None),
+                                instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred; it has been logged.",
+                                instance=request.url.path)

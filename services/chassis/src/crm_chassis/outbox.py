@@ -1,0 +1,159 @@
+"""The transactional outbox and its relay.
+
+:func:`emit` writes an event into the ``outbox`` table through the caller's session, so it
+commits or rolls back with the state change it describes. :class:`OutboxRelay` publishes
+pending rows to JetStream with ``Nats-Msg-Id`` = event id and marks them published. Rows
+are claimed with ``FOR UPDATE SKIP LOCKED``, so any number of replicas can relay at once.
+
+A crash after publishing but before marking re-publishes those rows on restart; JetStream
+drops them as duplicates within its window, and consumers' inbox drops any later copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from uuid import UUID
+
+from crm_proto import CloudEvent, subject_for
+from pydantic import BaseModel
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_chassis import context, metrics
+from crm_chassis.bus import Bus
+from crm_chassis.tables import outbox
+
+log = logging.getLogger("crm.outbox")
+
+
+def _row(event: CloudEvent) -> dict[str, object]:
+    return {
+        "id": UUID(event.id),
+        "tenant_id": UUID(event.tenantid),
+        "subject": subject_for(event.type),
+        "body": event.model_dump_json(exclude_none=True).encode(),
+    }
+
+
+async def emit(session: AsyncSession, *events: CloudEvent) -> None:
+    """Stage ``events`` in the session's transaction; they publish after it commits."""
+    await emit_many(session, events)
+
+
+async def emit_many(session: AsyncSession, events: Iterable[CloudEvent]) -> None:
+    rows = []
+    for event in events:
+        if event.traceparent is None:
+            event.traceparent = context.traceparent.get()
+        rows.append(_row(event))
+    if rows:
+        await session.execute(insert(outbox), rows)
+
+
+class EventSource:
+    """Builds this service's events: ``source`` and trace context filled in once."""
+
+    def __init__(self, service: str) -> None:
+        self.source = f"/crm/{service}"
+
+    def event(
+        self,
+        type: str,
+        data: BaseModel,
+        *,
+        tenant_id: UUID,
+        subject: UUID | str | None = None,
+        sequence: int | None = None,
+    ) -> CloudEvent:
+        from crm_proto import new_event
+
+        return new_event(
+            type=type,
+            source=self.source,
+            tenant_id=tenant_id,
+            data=data,
+            subject=subject,
+            sequence=sequence,
+            traceparent=context.traceparent.get(),
+        )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to JetStream, oldest first."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        *,
+        batch_size: int = 500,
+        idle_interval: float = 0.5,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self.sessions = sessions
+        self.bus = bus
+        self.batch_size = batch_size
+        self.idle_interval = idle_interval
+        self.publish_timeout = publish_timeout
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tell the relay new rows were committed (saves waiting for the next poll)."""
+        self._wake.set()
+
+    async def publish_batch(self) -> int:
+        """Claim, publish and mark one batch; the number of rows published."""
+        js = await self.bus.wait_ready()
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(outbox.c.id, outbox.c.subject, outbox.c.body)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = [
+                await js.publish_async(
+                    row.subject, row.body, headers={"Nats-Msg-Id": str(row.id)}
+                )
+                for row in rows
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self.publish_timeout)
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in rows]))
+                .values(published_at=func.now())
+            )
+        metrics.OUTBOX_PUBLISHED.inc(len(rows))
+        return len(rows)
+
+    async def pending(self) -> int:
+        async with self.sessions() as session:
+            stmt = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def run(self) -> None:
+        """Relay until cancelled; survives NATS and database outages."""
+        backoff = 0.2
+        while True:
+            try:
+                self._wake.clear()  # before the claim, so no commit's wake-up is lost
+                published = await self.publish_batch()
+                backoff = 0.2
+                if published < self.batch_size:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self.idle_interval)
+                    except TimeoutError:
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay failed a batch (%s); retrying", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)

@@ -1,0 +1,44 @@
+"""Settings: one ``BaseSettings`` per service, plus the shared ones every service reads.
+
+A service subclasses :class:`ServiceSettings` with ``env_prefix="CRM_<SERVICE>_"`` for its
+own values (``CRM_CONTACTS_DATABASE_URL``); the shared values keep their global names
+(``CRM_NATS_URL``, ``CRM_JWT_SECRET``) whatever the prefix.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "crm-dev-secret-change-me-0123456789abcdef"
+
+
+class SharedSettings(BaseSettings):
+    """Values common to every process of the platform."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    nats_url: str = Field(
+        "nats://127.0.0.1:54222", validation_alias=AliasChoices("CRM_NATS_URL", "nats_url")
+    )
+    jwt_secret: str = Field(
+        DEV_JWT_SECRET, validation_alias=AliasChoices("CRM_JWT_SECRET", "jwt_secret")
+    )
+    jwt_issuer: str = Field(
+        "crm-gateway", validation_alias=AliasChoices("CRM_JWT_ISSUER", "jwt_issuer")
+    )
+    jwt_audience: str = Field(
+        "crm", validation_alias=AliasChoices("CRM_JWT_AUDIENCE", "jwt_audience")
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL", "log_level"))
+
+
+class ServiceSettings(SharedSettings):
+    """Base of each service's settings; subclasses set ``env_prefix``."""
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm"
+    db_pool_size: int = 10
+    max_body_bytes: int = 1_048_576
+    outbox_batch_size: int = 500
+    run_background: bool = True
+    """Run the outbox relay, consumers and job runner inside the API process."""

@@ -1,0 +1,84 @@
+"""Per-service test databases (migrated with Alembic) and per-test clean state."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_local.migrations import alembic_upgrade
+from crm_local.postgres import create_database, database_url, drop_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class ServiceDatabases:
+    """Creates one fresh, migrated database per service name, once per test session.
+
+    Call it: ``service_database("contacts", Path("contacts-service/alembic.ini"))``
+    returns a ``postgresql+asyncpg://`` URL; the same name returns the same URL again.
+    """
+
+    def __init__(self, admin_url: str, *, drop_on_close: bool = False) -> None:
+        """``admin_url`` is a plain ``postgresql://`` URL of the test server."""
+        self.admin_url = admin_url
+        self.drop_on_close = drop_on_close
+        self._created: dict[str, tuple[Path, str, str]] = {}  # name -> (ini, db, url)
+        # Callers may come from several threads (asyncio.to_thread); one migration at a
+        # time keeps the cache consistent.
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, alembic_ini: Path) -> str:
+        """Create and migrate (first call per ``name``) the database; return its URL.
+
+        Blocks for the migration (a child process, about a second); from async code
+        prefer ``await service_database.acreate(...)``.
+        """
+        ini = Path(alembic_ini).resolve()
+        with self._lock:
+            if name in self._created:
+                known_ini, _, url = self._created[name]
+                if known_ini != ini:
+                    raise ValueError(f"database {name!r} was created from {known_ini}, not {ini}")
+                return url
+            slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "db"
+            db_name = f"test_{slug}_{uuid.uuid4().hex[:8]}"
+            create_database(self.admin_url, db_name)
+            url = database_url(self.admin_url, db_name)
+            alembic_upgrade(ini, url)
+            self._created[name] = (ini, db_name, url)
+            return url
+
+    async def acreate(self, name: str, alembic_ini: Path) -> str:
+        """Same as calling the object, without blocking the event loop."""
+        return await asyncio.to_thread(self, name, alembic_ini)
+
+    def close(self) -> None:
+        """Drop the databases created (only when ``drop_on_close``, i.e. a shared server)."""
+        if self.drop_on_close:
+            for _, db_name, _ in self._created.values():
+                drop_database(self.admin_url, db_name)
+        self._created.clear()
+
+
+async def truncate_all(engine: AsyncEngine, *, keep: tuple[str, ...] = ()) -> None:
+    """Empty every table of the public schema except ``alembic_version`` (and ``keep``).
+
+    One ``TRUNCATE ... RESTART IDENTITY CASCADE`` statement, so identities restart and
+    foreign keys need no ordering.
+    """
+    from sqlalchemy import text
+
+    skipped = {"alembic_version", *keep}
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        )
+        tables = [row[0] for row in result if row[0] not in skipped]
+        if tables:
+            names = ", ".join('public."{}"'.format(t.replace('"', '""')) for t in tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

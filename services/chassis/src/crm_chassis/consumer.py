@@ -11,6 +11,7 @@ to the dead-letter stream (``crmdlq.<consumer>.<subject>``) and terminated.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -82,6 +83,7 @@ class ConsumerRunner:
 
     async def run(self) -> None:
         while True:
+            sub = None
             try:
                 sub = await self._subscribe()
                 while True:
@@ -92,6 +94,11 @@ class ConsumerRunner:
                     for msg in messages:
                         await self.handle(msg)
             except asyncio.CancelledError:
+                if sub is not None:
+                    # Withdraw interest at once, so the server stops handing this
+                    # stopped runner messages that would wait out ack_wait.
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
                 raise
             except Exception as exc:
                 log.warning("consumer %s lost its subscription (%s); resubscribing",

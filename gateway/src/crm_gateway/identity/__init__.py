@@ -1,0 +1,1 @@
+"""Identity (G2): tenants, API keys and the tokens issued for them."""

@@ -1,0 +1,139 @@
+"""Identity use cases. Functions take keyword arguments and never commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from crm_chassis.auth import Principal, issue_token
+from crm_chassis.errors import Conflict, NotFound, Unauthorized
+from crm_chassis.orm import utcnow
+from crm_chassis.settings import SharedSettings
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_gateway.identity.keys import generate_key, hash_key, visible_prefix
+from crm_gateway.identity.models import ApiKey, Tenant
+from crm_gateway.identity.repository import IdentityRepository
+
+log = logging.getLogger("crm.gateway.identity")
+
+DEFAULT_TENANT = "default"
+ADMIN_ROLES = ("admin",)
+ADMIN_SCOPES = ("*",)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key just created and its secret, which exists nowhere else after this."""
+
+    key: ApiKey
+    secret: str
+
+
+async def exchange_api_key(
+    *, session: AsyncSession, settings: SharedSettings, api_key: str, ttl_seconds: int
+) -> IssuedToken:
+    """A token for the tenant, roles and scopes of ``api_key``; 401 if unknown or revoked."""
+    repo = IdentityRepository(session)
+    key = await repo.key_by_hash(hash_key(api_key))
+    if key is None or key.revoked_at is not None:
+        # One answer for both: the caller learns nothing about which keys exist.
+        raise Unauthorized("The API key is unknown or revoked")
+    await repo.touch_key(key.id)
+    principal = Principal(
+        tenant_id=key.tenant_id,
+        user_id=str(key.id),
+        roles=frozenset(key.roles),
+        scopes=frozenset(key.scopes),
+    )
+    token = issue_token(principal, settings, ttl_seconds=ttl_seconds)
+    return IssuedToken(access_token=token, expires_in=ttl_seconds)
+
+
+async def create_api_key(
+    *,
+    session: AsyncSession,
+    tenant_id: UUID,
+    name: str,
+    roles: list[str],
+    scopes: list[str],
+    secret: str | None = None,
+) -> NewKey:
+    """A new key of ``tenant_id``; ``secret`` is generated unless given (bootstrap)."""
+    secret = secret or generate_key()
+    key = ApiKey(
+        tenant_id=tenant_id,
+        name=name,
+        prefix=visible_prefix(secret),
+        key_hash=hash_key(secret),
+        roles=sorted(set(roles)),
+        scopes=sorted(set(scopes)),
+    )
+    await IdentityRepository(session).add(key)
+    return NewKey(key=key, secret=secret)
+
+
+async def revoke_api_key(*, session: AsyncSession, tenant_id: UUID, key_id: UUID) -> ApiKey:
+    """Revoke a key of ``tenant_id`` (404 for another tenant's); revoking twice is a no-op.
+
+    Tokens already issued for the key stay valid until they expire.
+    """
+    key = await IdentityRepository(session).key_of_tenant(tenant_id, key_id, for_update=True)
+    if key is None:
+        raise NotFound(f"No API key {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+    return key
+
+
+async def create_tenant(*, session: AsyncSession, name: str) -> tuple[Tenant, NewKey]:
+    """A new tenant and its first admin key; 409 if the name is taken."""
+    repo = IdentityRepository(session)
+    if await repo.tenant_by_name(name) is not None:
+        raise Conflict(f"A tenant named {name!r} exists")
+    tenant = Tenant(name=name)
+    try:
+        # A savepoint: a concurrent creation of the same name loses here, cleanly.
+        async with session.begin_nested():
+            await repo.add(tenant)
+    except IntegrityError as exc:
+        raise Conflict(f"A tenant named {name!r} exists") from exc
+    admin = await create_api_key(
+        session=session, tenant_id=tenant.id, name="admin",
+        roles=list(ADMIN_ROLES), scopes=list(ADMIN_SCOPES),
+    )  # fmt: skip
+    return tenant, admin
+
+
+async def bootstrap(*, session: AsyncSession, api_key: str) -> NewKey | None:
+    """Ensure ``api_key`` exists as an admin key; create the default tenant if needed.
+
+    Idempotent, and safe when several replicas start at once. Returns the key created,
+    or None when it already existed (revoked keys stay revoked).
+    """
+    repo = IdentityRepository(session)
+    await repo.lock_bootstrap()
+    existing = await repo.key_by_hash(hash_key(api_key))
+    if existing is not None:
+        if existing.revoked_at is not None:
+            log.warning("the bootstrap API key was revoked; not re-creating it")
+        return None
+    tenant = await repo.tenant_by_name(DEFAULT_TENANT)
+    if tenant is None:
+        tenant = Tenant(name=DEFAULT_TENANT)
+        await repo.add(tenant)
+    created = await create_api_key(
+        session=session, tenant_id=tenant.id, name="bootstrap admin",
+        roles=list(ADMIN_ROLES), scopes=list(ADMIN_SCOPES), secret=api_key,
+    )  # fmt: skip
+    log.info("bootstrap: admin key %s... created for tenant %r", created.key.prefix, tenant.name)
+    return created

@@ -1,0 +1,17 @@
+"""``/openapi.json``: the merged document (``/docs`` renders it with Swagger UI)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from crm_gateway.openapi.service import OpenApiAggregator
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/openapi.json")
+async def openapi_document(request: Request) -> JSONResponse:
+    """The whole platform's API: the gateway's routes and every reachable service's."""
+    aggregator: OpenApiAggregator = request.app.state.openapi
+    return JSONResponse(await aggregator.document(request.app.openapi()))

@@ -1,0 +1,85 @@
+"""Merging the services' OpenAPI documents into the gateway's: pure functions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+REF_PREFIX = "#/components/schemas/"
+BEARER = "bearerAuth"
+# Components other than schemas are merged by name too (first one wins); services rarely
+# declare them and FastAPI never does.
+_OTHER_COMPONENTS = ("responses", "parameters", "examples", "requestBodies", "headers")
+
+
+def merge_documents(
+    own: Mapping[str, Any],
+    services: Mapping[str, Mapping[str, Any]],
+    *,
+    unavailable: list[str] | tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The gateway's document ``own`` with every service's ``/v1`` paths and schemas added.
+
+    ``services`` maps a service name to its document, in the order they should win
+    ties. A schema name used by two services for different schemas is kept for the
+    first and renamed ``<service>__<name>`` (with every ``$ref`` to it) for the next.
+    The gateway's own paths win over a service's. ``unavailable`` names the services
+    left out (``x-unavailable-services``). Adds a bearer security scheme required by
+    every operation that does not opt out.
+    """
+    doc = copy.deepcopy(dict(own))
+    paths: dict[str, Any] = doc.setdefault("paths", {})
+    components: dict[str, Any] = doc.setdefault("components", {})
+    schemas: dict[str, Any] = components.setdefault("schemas", {})
+    tags: list[dict[str, Any]] = doc.setdefault("tags", [])
+    tag_names = {t.get("name") for t in tags}
+    for service, upstream in services.items():
+        upstream_schemas = upstream.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service}__{name}"
+            for name, schema in upstream_schemas.items()
+            if name in schemas and schemas[name] != schema
+        }
+        upstream = _rewrite_refs(upstream, renames) if renames else copy.deepcopy(upstream)
+        for name, schema in upstream.get("components", {}).get("schemas", {}).items():
+            schemas.setdefault(renames.get(name, name), schema)
+        for kind in _OTHER_COMPONENTS:
+            for name, value in upstream.get("components", {}).get(kind, {}).items():
+                components.setdefault(kind, {}).setdefault(name, value)
+        for path, item in upstream.get("paths", {}).items():
+            # Health and metrics are per process, not part of the platform's API.
+            if path.startswith("/v1/"):
+                paths.setdefault(path, item)
+        for tag in upstream.get("tags", []):
+            if tag.get("name") not in tag_names:
+                tags.append(tag)
+                tag_names.add(tag.get("name"))
+    if not tags:
+        del doc["tags"]
+    components.setdefault("securitySchemes", {})[BEARER] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A token from POST /v1/auth/token",
+    }
+    doc["security"] = [{BEARER: []}]
+    if unavailable:
+        doc["x-unavailable-services"] = sorted(unavailable)
+    return doc
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    """A copy of ``node`` with schema ``$ref``s and schema names renamed."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(REF_PREFIX):
+                name = value[len(REF_PREFIX) :]
+                out[key] = REF_PREFIX + renames.get(name, name)
+            else:
+                out[key] = _rewrite_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renames) for item in node]
+    return node

@@ -1,0 +1,1 @@
+"""Proxying ``/v1/...`` to the services (G1)."""

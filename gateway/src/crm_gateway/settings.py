@@ -1,0 +1,55 @@
+"""Gateway settings, from ``CRM_GATEWAY_*`` (and the shared ``CRM_*``)."""
+
+from __future__ import annotations
+
+from crm_chassis.settings import ServiceSettings
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+
+class GatewaySettings(ServiceSettings):
+    """The edge: where each service lives, how long to wait for it, how tokens live."""
+
+    model_config = SettingsConfigDict(env_prefix="CRM_GATEWAY_", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm_gateway"
+    # Bodies pass through to the services, which apply their own (smaller) limits; the
+    # gateway's limit only stops absurd uploads (imports can be large CSV files).
+    max_body_bytes: int = 64 * 1024 * 1024
+
+    contacts_url: str = "http://127.0.0.1:8101"
+    sales_url: str = "http://127.0.0.1:8102"
+    marketing_url: str = "http://127.0.0.1:8103"
+    support_url: str = "http://127.0.0.1:8104"
+    analytics_url: str = "http://127.0.0.1:8105"
+
+    upstream_connect_timeout: float = 3.0
+    """Seconds to open a connection to a service before answering 502/504."""
+    upstream_read_timeout: float = 30.0
+    """Seconds a service may stay silent (before headers or between body chunks): 504."""
+    upstream_pool_size: int = 256
+    """Most connections kept open to all services together."""
+    upstream_keepalive_seconds: float = 4.0
+    """Idle pooled connections are dropped after this. Below uvicorn's keep-alive of 5 s,
+    so the gateway never reuses a connection the service is just closing (a request on
+    it would fail with a spurious 502)."""
+
+    openapi_cache_seconds: float = 30.0
+    """How long the merged OpenAPI document is reused before the services are asked again."""
+    openapi_fetch_timeout: float = 3.0
+
+    token_ttl_seconds: int = 3600
+    bootstrap_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("CRM_BOOTSTRAP_API_KEY", "bootstrap_api_key")
+    )
+    """When set, startup ensures the default tenant holds an admin key of this value."""
+
+    def upstream_urls(self) -> dict[str, str]:
+        """Base URL of every service by its short name (``contacts`` ...)."""
+        return {
+            "contacts": self.contacts_url,
+            "sales": self.sales_url,
+            "marketing": self.marketing_url,
+            "support": self.support_url,
+            "analytics": self.analytics_url,
+        }

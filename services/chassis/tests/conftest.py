@@ -1,0 +1,50 @@
+"""Chassis tests run on a scratch database holding a test model and the chassis tables."""
+
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+import pytest
+from crm_chassis.db import create_engine, session_factory
+from crm_chassis.orm import Entity, new_metadata
+from crm_chassis.tables import infra_metadata
+from crm_local.postgres import create_database, database_url, drop_database
+from crm_testing import truncate_all
+from sqlalchemy import String
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class Widget(Entity, Base):
+    __tablename__ = "widgets"
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Effect(Base):
+    """What a test consumer or job did, one row per effect."""
+
+    __tablename__ = "effects"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100))
+    tenant_id: Mapped[UUID | None]
+
+
+@pytest.fixture(scope="session")
+async def chassis_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    drop_database(postgres_url, "chassis_tests")
+    create_database(postgres_url, "chassis_tests")
+    engine = create_engine(database_url(postgres_url, "chassis_tests"))
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+        await conn.run_sync(infra_metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(chassis_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    await truncate_all(chassis_engine)
+    return session_factory(chassis_engine)

@@ -1,0 +1,134 @@
+"""Consumers: durable, explicit ack, inbox for exactly-once effect, dead letters."""
+
+import asyncio
+import json
+
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+from crm_chassis.bus import DLQ_STREAM, Bus
+from crm_chassis.consumer import Consumer, ConsumerRunner
+from crm_chassis.outbox import OutboxRelay, emit
+from crm_testing.service import eventually
+from sqlalchemy import func, select
+
+from .conftest import Effect
+from .events import an_event
+
+TYPE = "crm.contacts.contact.deleted.v1"
+
+
+@pytest.fixture
+async def bus(nats_factory):
+    server = nats_factory()
+    bus = Bus(server.url, name="test")
+    await bus.start()
+    await bus.wait_ready(timeout=10)
+    yield bus
+    await bus.close()
+
+
+async def record(session, event):
+    session.add(Effect(key=event.id, tenant_id=event.tenantid))
+
+
+async def effects(sessions) -> list[str]:
+    async with sessions() as s:
+        return list((await s.execute(select(Effect.key).order_by(Effect.id))).scalars())
+
+
+async def publish_raw(bus, event, msg_id):
+    """Publish an event outside the outbox, as a second copy would arrive."""
+    await bus.js.publish("crm.contacts.contact.deleted", event.model_dump_json().encode(),
+                         headers={"Nats-Msg-Id": msg_id})
+
+
+async def running(runner):
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0)
+    return task
+
+
+async def test_each_event_has_one_effect_even_when_delivered_twice(sessions, bus):
+    events = [an_event() for _ in range(3)]
+    async with sessions() as s, s.begin():
+        await emit(s, *events)
+    await OutboxRelay(sessions, bus).publish_batch()
+    # A copy past JetStream's duplicate window (another msg id): only the inbox stops it.
+    await publish_raw(bus, events[0], "late-copy")
+
+    runner = ConsumerRunner(Consumer("test-inbox", {TYPE: record}), sessions, bus)
+    task = await running(runner)
+
+    async def all_handled():
+        try:
+            info = await bus.js.consumer_info("CRM", "test-inbox")
+        except NotFoundError:
+            raise AssertionError("the consumer is not created yet") from None
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+        assert await effects(sessions) == [e.id for e in events]
+
+    try:
+        await eventually(all_handled)
+    finally:
+        task.cancel()
+
+
+async def test_a_restarted_consumer_resumes_where_it_left_off(sessions, bus):
+    runner = ConsumerRunner(Consumer("test-resume", {TYPE: record}), sessions, bus)
+    first = an_event()
+    await publish_raw(bus, first, first.id)
+    task = await running(runner)
+    await eventually(lambda: _expect(effects(sessions), [first.id]))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    second = an_event()
+    await publish_raw(bus, second, second.id)
+    task = await running(ConsumerRunner(Consumer("test-resume", {TYPE: record}), sessions, bus))
+    try:
+        await eventually(lambda: _expect(effects(sessions), [first.id, second.id]))
+    finally:
+        task.cancel()
+
+
+async def test_a_failing_handler_rolls_back_and_its_event_goes_to_the_dead_letter_stream(
+    sessions, bus
+):
+    attempts = []
+
+    async def broken(session, event):
+        session.add(Effect(key="partial", tenant_id=None))
+        attempts.append(event.id)
+        raise ValueError("cannot handle this")
+
+    consumer = Consumer("test-dlq", {TYPE: broken}, max_deliver=2, backoff=(0.05,))
+    event = an_event()
+    await publish_raw(bus, event, event.id)
+    task = await running(ConsumerRunner(consumer, sessions, bus))
+
+    async def dead_lettered():
+        info = await bus.js.stream_info(DLQ_STREAM)
+        assert info.state.messages == 1
+
+    try:
+        await eventually(dead_lettered)
+    finally:
+        task.cancel()
+    assert attempts == [event.id, event.id]
+    assert await effects(sessions) == []  # the handler's partial write was rolled back
+    async with sessions() as s:
+        from crm_chassis.tables import inbox
+
+        count = await s.execute(select(func.count()).select_from(inbox))
+        assert count.scalar_one() == 0
+    nc = await nats.connect(bus.url)
+    msg = await nc.jetstream().get_msg(DLQ_STREAM, 1)
+    await nc.close()
+    assert json.loads(msg.data)["id"] == event.id
+    assert msg.headers["Crm-Consumer"] == "test-dlq"
+    assert "cannot handle this" in msg.headers["Crm-Error"]
+
+
+async def _expect(awaitable, expected):
+    assert await awaitable == expected

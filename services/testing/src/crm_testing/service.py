@@ -1,0 +1,67 @@
+"""Drive a service app in-process in tests: lifespan, HTTP client and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import httpx
+from crm_chassis.auth import Principal, issue_token
+from crm_chassis.settings import SharedSettings
+from fastapi import FastAPI
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """``app`` with its lifespan entered: database, NATS, relay and consumers running."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def client(app: FastAPI, **headers: str) -> httpx.AsyncClient:
+    """An HTTP client speaking to ``app`` in-process (no network, same event loop)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+    )
+
+
+def token(
+    settings: SharedSettings,
+    tenant_id: UUID | None = None,
+    *,
+    user_id: str = "user-1",
+    roles: Iterable[str] = (),
+    scopes: Iterable[str] = ("*",),
+    ttl_seconds: int = 3600,
+) -> str:
+    """A token the service accepts, for ``tenant_id`` (a new tenant when omitted)."""
+    principal = Principal(
+        tenant_id=tenant_id or uuid4(),
+        user_id=user_id,
+        roles=frozenset(roles),
+        scopes=frozenset(scopes),
+    )
+    return issue_token(principal, settings, ttl_seconds=ttl_seconds)
+
+
+def bearer(settings: SharedSettings, tenant_id: UUID | None = None, **kw: object) -> dict[str, str]:
+    """``Authorization`` header for a token of ``tenant_id``."""
+    return {"Authorization": f"Bearer {token(settings, tenant_id, **kw)}"}  # type: ignore[arg-type]
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 10.0,
+                     interval: float = 0.05) -> T:
+    """Poll ``check`` until it returns without AssertionError, or fail at the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise
+        await asyncio.sleep(interval)

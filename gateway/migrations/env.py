@@ -1,5 +1,4 @@
 from crm_chassis.migrations import run_migrations
-
 from crm_gateway.models import Base
 from crm_gateway.settings import GatewaySettings
 

@@ -54,8 +54,11 @@ def stale(directory: Path = SCHEMA_DIR) -> list[str]:
     """Names of schema files that are missing, different, or no longer generated."""
     wanted = render()
     present = {p.name for p in directory.glob("*.json")}
-    out = [n for n, text in wanted.items() if not (directory / n).is_file()
-           or (directory / n).read_text() != text]
+    out = [
+        n
+        for n, text in wanted.items()
+        if not (directory / n).is_file() or (directory / n).read_text() != text
+    ]
     return sorted(out + [n for n in present - wanted.keys()])
 
 

@@ -10,8 +10,12 @@ SETTINGS = SharedSettings(jwt_secret="s" * 40)
 
 
 def test_a_token_round_trips_tenant_user_roles_and_scopes():
-    principal = Principal(tenant_id=uuid4(), user_id="u1", roles=frozenset({"admin"}),
-                          scopes=frozenset({"contacts:read", "deals:*"}))
+    principal = Principal(
+        tenant_id=uuid4(),
+        user_id="u1",
+        roles=frozenset({"admin"}),
+        scopes=frozenset({"contacts:read", "deals:*"}),
+    )
     assert verify_token(issue_token(principal, SETTINGS), SETTINGS) == principal
 
 

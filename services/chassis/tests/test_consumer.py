@@ -5,11 +5,11 @@ import json
 
 import nats
 import pytest
-from nats.js.errors import NotFoundError
 from crm_chassis.bus import DLQ_STREAM, Bus
 from crm_chassis.consumer import Consumer, ConsumerRunner
 from crm_chassis.outbox import OutboxRelay, emit
 from crm_testing.service import eventually
+from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
 from .conftest import Effect
@@ -39,8 +39,11 @@ async def effects(sessions) -> list[str]:
 
 async def publish_raw(bus, event, msg_id):
     """Publish an event outside the outbox, as a second copy would arrive."""
-    await bus.js.publish("crm.contacts.contact.deleted", event.model_dump_json().encode(),
-                         headers={"Nats-Msg-Id": msg_id})
+    await bus.js.publish(
+        "crm.contacts.contact.deleted",
+        event.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": msg_id},
+    )
 
 
 async def running(runner):

@@ -58,7 +58,9 @@ async def test_validation_errors_name_each_field(http):
 
 
 async def test_malformed_json_is_400(http):
-    response = await http.post("/things", content=b"{nope", headers={"content-type": "application/json"})
+    response = await http.post(
+        "/things", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert_problem(response, 400)
 
 
@@ -87,8 +89,10 @@ async def test_oversized_bodies_are_413_by_header_or_by_stream(http):
         for _ in range(10):
             yield b"x" * 500
 
-    assert_problem(await http.post("/things", content=chunks(),
-                                   headers={"content-type": "application/json"}), 413)
+    assert_problem(
+        await http.post("/things", content=chunks(), headers={"content-type": "application/json"}),
+        413,
+    )
 
 
 async def test_every_response_carries_a_request_id(http):

@@ -59,11 +59,18 @@ async def test_keyset_pages_cover_every_row_once_in_both_directions(sessions):
             async with sessions() as s:
                 repo = WidgetRepository(s, tenant)
                 params = PageParams(limit=2, cursor=cursor, sort=sort)
-                stmt, used = apply_keyset(repo.select(), params, id_column=Widget.id,
-                                          sortable={"name": Widget.name,
-                                                    "created_at": Widget.created_at})
-                rows, cursor = page_of(await repo.list(stmt), params, used,
-                                       lambda w, k=sort.lstrip("-"): (getattr(w, k), w.id))
+                stmt, used = apply_keyset(
+                    repo.select(),
+                    params,
+                    id_column=Widget.id,
+                    sortable={"name": Widget.name, "created_at": Widget.created_at},
+                )
+                rows, cursor = page_of(
+                    await repo.list(stmt),
+                    params,
+                    used,
+                    lambda w, k=sort.lstrip("-"): (getattr(w, k), w.id),
+                )
             seen += rows
             if cursor is None:
                 break
@@ -74,8 +81,12 @@ async def test_keyset_pages_cover_every_row_once_in_both_directions(sessions):
 
 def test_sorting_by_an_unknown_field_is_a_validation_error():
     with pytest.raises(ValidationFailed):
-        apply_keyset(None, PageParams(limit=1, cursor=None, sort="secret"),  # type: ignore[arg-type]
-                     sortable={"name": Widget.name}, id_column=Widget.id)
+        apply_keyset(
+            None,
+            PageParams(limit=1, cursor=None, sort="secret"),  # type: ignore[arg-type]
+            sortable={"name": Widget.name},
+            id_column=Widget.id,
+        )
 
 
 @given(st.text(max_size=30), st.uuids())

@@ -17,17 +17,30 @@ def _snapshot(account: Account) -> AccountSnapshot:
 
 
 def created(account: Account) -> CloudEvent:
-    return events.event("crm.contacts.account.created.v1", AccountCreated(account=_snapshot(account)),
-                        tenant_id=account.tenant_id, subject=account.id, sequence=account.version)
+    return events.event(
+        "crm.contacts.account.created.v1",
+        AccountCreated(account=_snapshot(account)),
+        tenant_id=account.tenant_id,
+        subject=account.id,
+        sequence=account.version,
+    )
 
 
 def updated(account: Account, changed: list[str]) -> CloudEvent:
-    return events.event("crm.contacts.account.updated.v1",
-                        AccountUpdated(account=_snapshot(account), changed=changed),
-                        tenant_id=account.tenant_id, subject=account.id, sequence=account.version)
+    return events.event(
+        "crm.contacts.account.updated.v1",
+        AccountUpdated(account=_snapshot(account), changed=changed),
+        tenant_id=account.tenant_id,
+        subject=account.id,
+        sequence=account.version,
+    )
 
 
 def deleted(account: Account) -> CloudEvent:
-    return events.event("crm.contacts.account.deleted.v1", AccountDeleted(id=account.id),
-                        tenant_id=account.tenant_id, subject=account.id,
-                        sequence=account.version + 1)
+    return events.event(
+        "crm.contacts.account.deleted.v1",
+        AccountDeleted(id=account.id),
+        tenant_id=account.tenant_id,
+        subject=account.id,
+        sequence=account.version + 1,
+    )

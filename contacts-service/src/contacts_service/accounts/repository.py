@@ -1,26 +1,74 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
+from sqlalchemy import func, select
 
 from contacts_service.accounts.models import Account
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    domain: str | None = None
+    type: str | None = None
+    parent_id: UUID | None = None
+    owner_id: UUID | None = None
+    tag: str | None = None
+
+
+SORTABLE: dict[str, Any] = {
+    "created_at": Account.created_at,
+    "updated_at": Account.updated_at,
+    "name": func.lower(Account.name),
+}
 
 
 class AccountRepository(TenantRepository[Account]):
     model = Account
 
-    async def page(self, params: PageParams, *, domain: str | None = None) -> tuple[list[Account], str | None]:
+    async def page(
+        self, params: PageParams, filters: AccountFilters = AccountFilters()
+    ) -> tuple[list[Account], str | None]:
         stmt = self.select()
-        if domain:
-            stmt = stmt.where(Account.domain == domain.lower())
-        sortable: dict[str, Any] = {
-            "created_at": Account.created_at,
-            "updated_at": Account.updated_at,
-            "name": Account.name,
-        }
-        stmt, sort = apply_keyset(stmt, params, sortable=sortable, id_column=Account.id)
+        if filters.domain:
+            stmt = stmt.where(Account.domain == filters.domain.lower())
+        if filters.type:
+            stmt = stmt.where(Account.type == filters.type)
+        if filters.parent_id:
+            stmt = stmt.where(Account.parent_id == filters.parent_id)
+        if filters.owner_id:
+            stmt = stmt.where(Account.owner_id == filters.owner_id)
+        if filters.tag:
+            stmt = stmt.where(Account.tags.contains([filters.tag.lower()]))
+        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Account.id)
         rows = await self.list(stmt)
         name = sort.lstrip("-")
-        return page_of(rows, params, sort, lambda a: (getattr(a, name), a.id))
+        return page_of(
+            rows,
+            params,
+            sort,
+            lambda a: (a.name.lower() if name == "name" else getattr(a, name), a.id),
+        )
+
+    async def children(self, account_id: UUID) -> list[Account]:
+        return await self.list(
+            self.select().where(Account.parent_id == account_id).with_for_update()
+        )
+
+    async def ancestors(self, account_id: UUID) -> list[UUID]:
+        """Ids above ``account_id`` in the hierarchy, nearest first (cycle-safe)."""
+        tree = (
+            select(Account.id, Account.parent_id)
+            .where(Account.tenant_id == self.tenant_id, Account.id == account_id)
+            .cte("tree", recursive=True)
+        )
+        parent = select(Account.id, Account.parent_id).where(
+            Account.tenant_id == self.tenant_id, Account.id == tree.c.parent_id
+        )
+        tree = tree.union(parent)
+        rows = await self.session.execute(select(tree.c.id))
+        return [r.id for r in rows if r.id != account_id]

@@ -1,34 +1,66 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
+from sqlalchemy import func
 
 from contacts_service.contacts.models import Contact
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    """The simple filters of ``GET /v1/contacts``; rich ones go through search."""
+
+    email: str | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    tag: str | None = None
+    lifecycle_stage: str | None = None
+    membership_level: str | None = None
+
+
+SORTABLE: dict[str, Any] = {
+    "created_at": Contact.created_at,
+    "updated_at": Contact.updated_at,
+    "last_name": func.lower(func.coalesce(Contact.last_name, "")),
+}
 
 
 class ContactRepository(TenantRepository[Contact]):
     model = Contact
 
-    async def page(self, params: PageParams, *, email: str | None = None,
-                   account_id: UUID | None = None) -> tuple[list[Contact], str | None]:
+    async def page(
+        self, params: PageParams, filters: ContactFilters = ContactFilters()
+    ) -> tuple[list[Contact], str | None]:
         stmt = self.select()
-        if email:
-            stmt = stmt.where(Contact.email == email.lower())
-        if account_id:
-            stmt = stmt.where(Contact.account_id == account_id)
-        sortable: dict[str, Any] = {
-            "created_at": Contact.created_at,
-            "updated_at": Contact.updated_at,
-        }
-        stmt, sort = apply_keyset(stmt, params, sortable=sortable, id_column=Contact.id)
+        if filters.email:
+            stmt = stmt.where(Contact.email_keys.contains([filters.email.lower()]))
+        if filters.account_id:
+            stmt = stmt.where(Contact.account_id == filters.account_id)
+        if filters.owner_id:
+            stmt = stmt.where(Contact.owner_id == filters.owner_id)
+        if filters.tag:
+            stmt = stmt.where(Contact.tags.contains([filters.tag.lower()]))
+        if filters.lifecycle_stage:
+            stmt = stmt.where(Contact.lifecycle_stage == filters.lifecycle_stage)
+        if filters.membership_level:
+            stmt = stmt.where(Contact.membership_level == filters.membership_level)
+        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Contact.id)
         rows = await self.list(stmt)
-        name = sort.lstrip("-")
-        return page_of(rows, params, sort, lambda c: (getattr(c, name), c.id))
+        return page_of(rows, params, sort, lambda c: (sort_key(c, sort), c.id))
 
     async def of_account(self, account_id: UUID) -> list[Contact]:
         return await self.list(
             self.select().where(Contact.account_id == account_id).with_for_update()
         )
+
+
+def sort_key(contact: Contact, sort: str) -> Any:
+    name = sort.lstrip("-")
+    if name == "last_name":
+        return (contact.last_name or "").lower()
+    return getattr(contact, name)

@@ -36,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("stop", help="stop a running crm-local and anything it left behind")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per readiness poll
     root = find_repo_root()
-    data = root / ".data"
+    data = Path(os.environ.get("CRM_LOCAL_DATA_DIR") or root / ".data").resolve()
     if args.command == "run":
         return run(root, data)
     return stop(root, data)

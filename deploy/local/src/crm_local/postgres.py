@@ -118,6 +118,9 @@ class EmbeddedPostgres:
             log.warning("pg_ctl stop failed; killing postmaster %s", running[0])
             with contextlib.suppress(psutil.Error):
                 psutil.Process(running[0]).kill()
+        # The socket directory lives in /tmp; remove it once the server has left it empty.
+        with contextlib.suppress(OSError):
+            self.socket_dir.rmdir()
 
     def create_database(self, name: str) -> bool:
         """Create database ``name`` unless it exists; True when it was created."""

@@ -27,7 +27,8 @@ router = APIRouter(prefix="/v1", tags=["identity"])
 
 
 def _settings(request: Request) -> GatewaySettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: GatewaySettings = request.app.state.settings
+    return settings
 
 
 def _admin(principal: PrincipalDep) -> Principal:

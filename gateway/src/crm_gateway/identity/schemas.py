@@ -9,7 +9,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
-Scope = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_-]{0,60}:(\*|[a-z][a-z0-9_-]{0,60}))$")]  # noqa: E501
+Scope = Annotated[
+    str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_-]{0,60}:(\*|[a-z][a-z0-9_-]{0,60}))$")
+]
 
 
 class TokenRequest(BaseModel):

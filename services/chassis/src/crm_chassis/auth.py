@@ -39,9 +39,7 @@ class Principal:
         return f"{scope.split(':', 1)[0]}:*" in self.scopes
 
 
-def issue_token(
-    principal: Principal, settings: SharedSettings, *, ttl_seconds: int = 3600
-) -> str:
+def issue_token(principal: Principal, settings: SharedSettings, *, ttl_seconds: int = 3600) -> str:
     """A signed access token for ``principal`` valid for ``ttl_seconds``."""
     now = int(time.time())
     claims: dict[str, Any] = {

@@ -101,8 +101,9 @@ class ConsumerRunner:
                         await sub.unsubscribe()
                 raise
             except Exception as exc:
-                log.warning("consumer %s lost its subscription (%s); resubscribing",
-                            self.consumer.name, exc)
+                log.warning(
+                    "consumer %s lost its subscription (%s); resubscribing", self.consumer.name, exc
+                )
                 await asyncio.sleep(1.0)
 
     async def handle(self, msg: Msg) -> None:
@@ -132,26 +133,39 @@ class ConsumerRunner:
         except Exception as exc:
             delivered = msg.metadata.num_delivered
             if delivered >= c.max_deliver:
-                log.error("consumer %s gives up on event %s after %d deliveries: %s",
-                          c.name, event.id, delivered, exc)
+                log.error(
+                    "consumer %s gives up on event %s after %d deliveries: %s",
+                    c.name,
+                    event.id,
+                    delivered,
+                    exc,
+                )
                 await self._dead_letter(msg, repr(exc))
             else:
-                log.warning("consumer %s failed event %s (delivery %d): %s",
-                            c.name, event.id, delivered, exc)
+                log.warning(
+                    "consumer %s failed event %s (delivery %d): %s",
+                    c.name,
+                    event.id,
+                    delivered,
+                    exc,
+                )
                 metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
                 await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
 
     async def _dead_letter(self, msg: Msg, error: str) -> None:
         js = await self.bus.wait_ready()
         headers = dict(msg.headers or {})
-        headers.update({
-            "Crm-Consumer": self.consumer.name,
-            "Crm-Error": error[:1000],
-            "Crm-Original-Subject": msg.subject,
-            "Nats-Msg-Id": f"{self.consumer.name}:{msg.metadata.sequence.stream}",
-        })
-        await js.publish(f"{DLQ_PREFIX}.{self.consumer.name}.{msg.subject}", msg.data,
-                         headers=headers)
+        headers.update(
+            {
+                "Crm-Consumer": self.consumer.name,
+                "Crm-Error": error[:1000],
+                "Crm-Original-Subject": msg.subject,
+                "Nats-Msg-Id": f"{self.consumer.name}:{msg.metadata.sequence.stream}",
+            }
+        )
+        await js.publish(
+            f"{DLQ_PREFIX}.{self.consumer.name}.{msg.subject}", msg.data, headers=headers
+        )
         await msg.term()
         metrics.EVENTS_CONSUMED.labels(self.consumer.name, "dead_letter").inc()
 

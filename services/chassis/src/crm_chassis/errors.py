@@ -100,9 +100,20 @@ class GatewayTimeout(CRMError):
 _STATUS_TYPES: dict[int, type[CRMError]] = {
     cls.status: cls
     for cls in (
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
-        PayloadTooLarge, UnsupportedMediaType, ValidationFailed, PreconditionRequired,
-        TooManyRequests, BadGateway, ServiceUnavailable, GatewayTimeout,
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        PreconditionRequired,
+        TooManyRequests,
+        BadGateway,
+        ServiceUnavailable,
+        GatewayTimeout,
     )
 }
 
@@ -172,8 +183,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def crm_error(request: Request, exc: CRMError) -> JSONResponse:
         cls = type(exc)
         return JSONResponse(
-            problem_body(exc.status, cls.title, exc.detail, type_=cls.type,
-                         instance=request.url.path, errors=exc.errors),
+            problem_body(
+                exc.status,
+                cls.title,
+                exc.detail,
+                type_=cls.type,
+                instance=request.url.path,
+                errors=exc.errors,
+            ),
             status_code=exc.status,
             media_type=PROBLEM_JSON,
             headers=exc.headers,
@@ -183,8 +200,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
         status = 400 if any(e["message"].startswith("malformed JSON") for e in errors) else 422
-        detail = "The request body is not valid JSON" if status == 400 else (
-            "The request did not validate"
+        detail = (
+            "The request body is not valid JSON"
+            if status == 400
+            else ("The request did not validate")
         )
         return problem_response(status, detail, errors=errors, instance=request.url.path)
 
@@ -195,11 +214,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = f"No route for {request.method} {request.url.path}"
         if exc.status_code == 405:
             detail = f"Method {request.method} not allowed on {request.url.path}"
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None),
-                                instance=request.url.path)
+        return problem_response(
+            exc.status_code,
+            detail,
+            headers=getattr(exc, "headers", None),
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "An unexpected error occurred; it has been logged.",
-                                instance=request.url.path)
+        return problem_response(
+            500, "An unexpected error occurred; it has been logged.", instance=request.url.path
+        )

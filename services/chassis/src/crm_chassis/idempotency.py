@@ -45,8 +45,13 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await _problem(send, 400, "bad-request", "Bad request",
-                           f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+            await _problem(
+                send,
+                400,
+                "bad-request",
+                "Bad request",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+            )
             return
         app_state = scope["app"].state
         try:
@@ -64,12 +69,22 @@ class IdempotencyMiddleware:
         if not claimed:
             assert stored is not None
             if stored.request_hash != digest:
-                await _problem(send, 422, "idempotency-mismatch", "Idempotency key reused",
-                               "This Idempotency-Key was used with a different request")
+                await _problem(
+                    send,
+                    422,
+                    "idempotency-mismatch",
+                    "Idempotency key reused",
+                    "This Idempotency-Key was used with a different request",
+                )
             elif stored.status_code is None:
-                await _problem(send, 409, "conflict", "Conflict",
-                               "A request with this Idempotency-Key is still in progress",
-                               extra_headers=[(b"retry-after", b"1")])
+                await _problem(
+                    send,
+                    409,
+                    "conflict",
+                    "Conflict",
+                    "A request with this Idempotency-Key is still in progress",
+                    extra_headers=[(b"retry-after", b"1")],
+                )
             else:
                 await _replay(send, stored)
             return
@@ -119,8 +134,10 @@ async def _claim(sessions, tenant_id, key, digest):  # type: ignore[no-untyped-d
                 idempotency_keys.c.tenant_id == tenant_id,
                 idempotency_keys.c.key == key,
                 (idempotency_keys.c.created_at < func.now() - KEY_TTL)
-                | (idempotency_keys.c.status_code.is_(None)
-                   & (idempotency_keys.c.created_at < func.now() - IN_FLIGHT_TTL)),
+                | (
+                    idempotency_keys.c.status_code.is_(None)
+                    & (idempotency_keys.c.created_at < func.now() - IN_FLIGHT_TTL)
+                ),
             )
         )
         inserted = await session.execute(
@@ -148,21 +165,25 @@ async def _settle(sessions, tenant_id, key, status, headers, chunks):  # type: i
             if status >= 500:
                 await session.execute(delete(idempotency_keys).where(where))
                 return
-            kept = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers
-                    if k.decode("latin-1").lower() in _REPLAYED_HEADERS}
+            kept = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in headers
+                if k.decode("latin-1").lower() in _REPLAYED_HEADERS
+            }
             await session.execute(
                 update(idempotency_keys)
                 .where(where)
-                .values(status_code=status, response_headers=kept,
-                        response_body=b"".join(chunks))
+                .values(status_code=status, response_headers=kept, response_body=b"".join(chunks))
             )
     except Exception:  # the response is already sent; the key expires from in-flight
         log.exception("could not store the response of idempotency key %s", key)
 
 
 async def _replay(send: Send, stored) -> None:  # type: ignore[no-untyped-def]
-    headers = [(k.encode("latin-1"), v.encode("latin-1"))
-               for k, v in (stored.response_headers or {}).items()]
+    headers = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in (stored.response_headers or {}).items()
+    ]
     headers.append((b"idempotent-replayed", b"true"))
     body = stored.response_body or b""
     headers.append((b"content-length", str(len(body)).encode()))
@@ -170,13 +191,24 @@ async def _replay(send: Send, stored) -> None:  # type: ignore[no-untyped-def]
     await send({"type": "http.response.body", "body": body})
 
 
-async def _problem(send: Send, status: int, type_: str, title: str, detail: str,
-                   extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _problem(
+    send: Send,
+    status: int,
+    type_: str,
+    title: str,
+    detail: str,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps(problem_body(status, title, detail, type_=type_)).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()), *(extra_headers or [])],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra_headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -53,8 +53,14 @@ async def schedule(
     job_id = new_id()
     await session.execute(
         insert(jobs)
-        .values(id=job_id, tenant_id=tenant_id, kind=kind, due_at=due_at,
-                payload=payload or {}, dedupe_key=dedupe_key)
+        .values(
+            id=job_id,
+            tenant_id=tenant_id,
+            kind=kind,
+            due_at=due_at,
+            payload=payload or {},
+            dedupe_key=dedupe_key,
+        )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     return job_id
@@ -92,10 +98,12 @@ class JobRunner:
             rows = (
                 await session.execute(
                     select(jobs)
-                    .where(jobs.c.done_at.is_(None),
-                           jobs.c.due_at <= (now or func.now()),
-                           jobs.c.kind.in_(list(self.handlers)),
-                           jobs.c.attempts < self.max_attempts)
+                    .where(
+                        jobs.c.done_at.is_(None),
+                        jobs.c.due_at <= (now or func.now()),
+                        jobs.c.kind.in_(list(self.handlers)),
+                        jobs.c.attempts < self.max_attempts,
+                    )
                     .order_by(jobs.c.due_at)
                     .limit(self.batch_size)
                     .with_for_update(skip_locked=True)
@@ -111,17 +119,22 @@ class JobRunner:
             async with session.begin_nested():  # a failing job rolls back only its own work
                 await self.handlers[job.kind](session, job)
             await session.execute(
-                update(jobs).where(jobs.c.id == job.id)
+                update(jobs)
+                .where(jobs.c.id == job.id)
                 .values(done_at=func.now(), attempts=jobs.c.attempts + 1)
             )
             metrics.JOBS_RUN.labels(job.kind, "ok").inc()
         except Exception as exc:
             log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
-            retry_in = timedelta(seconds=min(2 ** job.attempts, 3600))
+            retry_in = timedelta(seconds=min(2**job.attempts, 3600))
             await session.execute(
-                update(jobs).where(jobs.c.id == job.id)
-                .values(attempts=jobs.c.attempts + 1, last_error=repr(exc)[:2000],
-                        due_at=datetime.now(UTC) + retry_in)
+                update(jobs)
+                .where(jobs.c.id == job.id)
+                .values(
+                    attempts=jobs.c.attempts + 1,
+                    last_error=repr(exc)[:2000],
+                    due_at=datetime.now(UTC) + retry_in,
+                )
             )
             metrics.JOBS_RUN.labels(job.kind, "error").inc()
 

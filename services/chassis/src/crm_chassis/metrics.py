@@ -49,9 +49,7 @@ class MetricsMiddleware:
             template = getattr(route, "path", "unmatched")
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, template).observe(
-                time.perf_counter() - start
-            )
+            HTTP_LATENCY.labels(self.service, method, template).observe(time.perf_counter() - start)
 
 
 async def metrics_endpoint(_: Request) -> Response:

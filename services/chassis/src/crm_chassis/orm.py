@@ -57,5 +57,5 @@ class Entity:
     )
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, object]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -119,9 +119,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             futures = [
-                await js.publish_async(
-                    row.subject, row.body, headers={"Nats-Msg-Id": str(row.id)}
-                )
+                await js.publish_async(row.subject, row.body, headers={"Nats-Msg-Id": str(row.id)})
                 for row in rows
             ]
             await asyncio.wait_for(asyncio.gather(*futures), self.publish_timeout)

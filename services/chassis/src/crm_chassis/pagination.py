@@ -119,7 +119,9 @@ def apply_keyset(
     if params.cursor:
         last_value, last_id = decode_cursor(params.cursor, sort)
         key = tuple_(column, id_column)
-        stmt = stmt.where(key < (last_value, last_id) if descending else key > (last_value, last_id))
+        stmt = stmt.where(
+            key < (last_value, last_id) if descending else key > (last_value, last_id)
+        )
     if descending:
         stmt = stmt.order_by(column.desc(), id_column.desc())
     else:

@@ -48,8 +48,9 @@ class TenantRepository(Generic[M]):
         return list((await self.session.execute(stmt)).scalars())
 
     async def list(self, stmt: Select[Any] | None = None) -> list[M]:
-        return list((await self.session.execute(stmt if stmt is not None else self.select()))
-                    .scalars())
+        return list(
+            (await self.session.execute(stmt if stmt is not None else self.select())).scalars()
+        )
 
     async def count(self) -> int:
         stmt = self.select(func.count()).select_from(self.model)

@@ -30,10 +30,13 @@ def validate(schema: type[W], data: Any) -> W:
         raise ValidationFailed("The request did not validate", errors=errors_of(exc)) from exc
 
 
-def patched(entity: Any, schema: type[W], patch: Any) -> tuple[W, dict[str, Any]]:
-    """Apply a JSON Merge Patch to the writable fields of ``entity``.
+def patched(current: dict[str, Any], schema: type[W], patch: Any) -> tuple[W, list[str]]:
+    """Apply a JSON Merge Patch to ``current``, the JSON form of a resource.
 
-    Returns the validated full write model and the fields whose values change.
+    Returns the validated write model and the sorted names of the fields whose JSON value
+    changes. A schema may declare ``DERIVED = {"email": "emails"}``: a field computed from
+    another is dropped when only its source is patched, so the source wins; setting the
+    derived field to null removes the source's primary entry.
     """
     body = require_object(patch)
     unknown = [k for k in body if k not in schema.model_fields]
@@ -42,15 +45,18 @@ def patched(entity: Any, schema: type[W], patch: Any) -> tuple[W, dict[str, Any]
             "The patch names fields that cannot be written",
             errors=[{"field": k, "message": "unknown field"} for k in unknown],
         )
-    current = {name: getattr(entity, name) for name in schema.model_fields}
-    current = schema.model_construct(**current).model_dump(mode="json")
-    model = validate(schema, merge_patch(current, body))
-    changes = {
-        name: value
-        for name in schema.model_fields
-        if (value := getattr(model, name)) != getattr(entity, name)
-    }
-    return model, changes
+    writable = {k: v for k, v in current.items() if k in schema.model_fields}
+    merged = merge_patch(writable, body)
+    for derived, source in getattr(schema, "DERIVED", {}).items():
+        if source in body and derived not in body:
+            merged.pop(derived, None)
+        elif derived in body and body[derived] is None and source not in body:
+            # Clearing the shortcut removes the primary entry it stands for.
+            merged[source] = [i for i in merged.get(source) or [] if not i.get("primary")]
+    model = validate(schema, merged)
+    after = model.model_dump(mode="json")
+    changed = sorted(k for k in schema.model_fields if after.get(k) != writable.get(k))
+    return model, changed
 
 
 def assign(entity: Any, changes: dict[str, Any]) -> list[str]:

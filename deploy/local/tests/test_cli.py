@@ -38,4 +38,4 @@ def test_banner_shows_urls_key_and_curl() -> None:
 
 
 def test_stop_without_a_running_instance(scratch: Path) -> None:
-    assert cli.stop(scratch, scratch / ".data") == 0
+    assert cli.stop(scratch / ".data") == 0

@@ -21,7 +21,7 @@ async def test_stop_start_keeps_jetstream_store(
 
     server.stop()
     assert not server.is_running()
-    assert not port_is_open(server.port)  # type: ignore[arg-type]
+    assert server.port is not None and not port_is_open(server.port)
 
     assert server.start() == url
     nc = await nats.connect(url)

@@ -14,8 +14,10 @@ class Thing(BaseModel):
     size: int
 
 
-def make_app() -> FastAPI:
+def make_app(*inner_middleware) -> FastAPI:
     app = FastAPI()
+    for middleware in inner_middleware:
+        app.add_middleware(middleware)
     install_problem_handlers(app)
 
     @app.post("/things")
@@ -99,3 +101,22 @@ async def test_every_response_carries_a_request_id(http):
     response = await http.get("/nowhere", headers={"x-request-id": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
     assert len((await http.get("/nowhere")).headers["x-request-id"]) == 16
+
+
+async def test_a_streamed_oversized_body_under_an_idempotency_key_is_413_not_500():
+    from crm_chassis.idempotency import IdempotencyMiddleware
+    from crm_chassis.settings import SharedSettings
+    from crm_testing.service import token
+
+    app = make_app(IdempotencyMiddleware)  # inside the body limit, as in every service
+    app.state.settings = SharedSettings()
+    headers = {"authorization": f"Bearer {token(app.state.settings)}", "idempotency-key": "k",
+               "content-type": "application/json"}
+
+    async def chunks():
+        for _ in range(10):
+            yield b"x" * 500
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert_problem(await client.post("/things", content=chunks(), headers=headers), 413)

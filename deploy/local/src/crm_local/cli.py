@@ -26,6 +26,9 @@ log = logging.getLogger("crm_local.cli")
 DEFAULT_PG_PORT = 55432  # not 5432: never collide with a PostgreSQL already installed
 DEFAULT_NATS_PORT = 54222  # not 4222, for the same reason
 STATE_FILE = "crm-local.json"
+#: Set on every app process started by `crm-local run`, so that leftovers of a killed run
+#: are found without touching apps of other runs (e.g. an end-to-end test's Stack).
+OWNER_ENV = "CRM_LOCAL_OWNER"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(os.environ.get("CRM_LOCAL_DATA_DIR") or root / ".data").resolve()
     if args.command == "run":
         return run(root, data)
-    return stop(root, data)
+    return stop(data)
 
 
 def run(root: Path, data: Path) -> int:
@@ -51,9 +54,13 @@ def run(root: Path, data: Path) -> int:
     if other is not None:
         print(f"crm-local is already running (pid {other}); `crm-local stop` ends it.")
         return 1
-    _end_leftovers(root)
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C
-    (data / STATE_FILE).write_text(json.dumps({"pid": os.getpid()}))
+    _end_leftovers(data)
+    # SIGTERM cleans up like Ctrl-C; SIGINT is set explicitly because a shell starts
+    # background jobs with it ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    me = psutil.Process()
+    (data / STATE_FILE).write_text(json.dumps({"pid": me.pid, "started": me.create_time()}))
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
     stack: Stack | None = None
@@ -86,6 +93,7 @@ def run(root: Path, data: Path) -> int:
                 lambda: "crm_" + secrets.token_urlsafe(32),
             ),
             log_dir=data / "logs",
+            extra_env={OWNER_ENV: str(data)},
         )
         stack.start()
         print(banner(stack), flush=True)
@@ -113,7 +121,7 @@ def run(root: Path, data: Path) -> int:
     return code
 
 
-def stop(root: Path, data: Path) -> int:
+def stop(data: Path) -> int:
     """Stop a running ``crm-local run`` of this repository and anything a killed one left."""
     pid = _running_cli(data)
     if pid is not None:
@@ -122,7 +130,7 @@ def stop(root: Path, data: Path) -> int:
         proc.terminate()
         with contextlib.suppress(psutil.TimeoutExpired):
             proc.wait(90)
-    _end_leftovers(root)
+    _end_leftovers(data)
     EmbeddedNats(data / "nats").stop_leftover()
     if (data / "postgres" / "PG_VERSION").exists():
         EmbeddedPostgres(data / "postgres").stop()
@@ -178,23 +186,25 @@ def _secret(path: Path, env_name: str, generate: Callable[[], str]) -> str:
 def _running_cli(data: Path) -> int | None:
     """Pid of a live ``crm-local run`` recorded in the state file, if any."""
     try:
-        pid = int(json.loads((data / STATE_FILE).read_text())["pid"])
-        if pid == os.getpid():
+        state = json.loads((data / STATE_FILE).read_text())
+        proc = psutil.Process(int(state["pid"]))
+        # Start time too: after a crash the recorded pid may belong to another process.
+        if proc.pid == os.getpid() or abs(proc.create_time() - float(state["started"])) > 1:
             return None
-        cmdline = " ".join(psutil.Process(pid).cmdline())
-    except (OSError, ValueError, KeyError, psutil.Error):
+    except (OSError, ValueError, KeyError, TypeError, psutil.Error):
         return None
-    return pid if "crm-local" in cmdline or "crm_local" in cmdline else None
+    return proc.pid
 
 
-def _end_leftovers(root: Path) -> None:
-    """Terminate app processes of this repository left behind by a killed run."""
-    factories = {app.app for app in ALL_APPS}
+def _end_leftovers(data: Path) -> None:
+    """Terminate app processes left behind by a killed ``crm-local run`` on ``data``."""
     leftovers = []
-    for proc in psutil.process_iter(["cmdline", "cwd"]):
-        cmdline = proc.info["cmdline"] or []
-        if "uvicorn" in cmdline and factories & set(cmdline) and proc.info["cwd"] == str(root):
-            leftovers.append(proc)
+    for proc in psutil.process_iter(["cmdline"]):
+        if "uvicorn" not in (proc.info["cmdline"] or []):
+            continue
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get(OWNER_ENV) == str(data):
+                leftovers.append(proc)
     for proc in leftovers:
         log.warning("stopping leftover %s (pid %s)", " ".join(proc.info["cmdline"][-12:]), proc.pid)
         with contextlib.suppress(psutil.Error):

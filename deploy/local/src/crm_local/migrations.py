@@ -20,7 +20,7 @@ def alembic_upgrade(
     alembic_ini: Path,
     database_url: str,
     *,
-    revision: str = "head",
+    revision: str = "heads",
     env: Mapping[str, str] | None = None,
     timeout: float = 300.0,
 ) -> str:

@@ -88,7 +88,11 @@ def create_service_app(
     # Outermost last: context first, then metrics, then the limits on the body.
     if idempotency:
         app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides=settings.body_limit_overrides,
+    )
     app.add_middleware(MetricsMiddleware, service=name)
     app.add_middleware(RequestContextMiddleware)
     return app

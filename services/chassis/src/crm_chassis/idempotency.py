@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -26,6 +28,8 @@ log = logging.getLogger("crm.idempotency")
 KEY_TTL = timedelta(hours=24)
 IN_FLIGHT_TTL = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
+SPOOL_IN_MEMORY = 1 << 20
+REPLAY_CHUNK = 1 << 16
 _REPLAYED_HEADERS = {"content-type", "location", "etag"}
 
 
@@ -60,12 +64,21 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)  # the route answers 401
             return
 
-        body, more = await _read_body(receive)
-        digest = hashlib.sha256(
-            scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
-        ).hexdigest()
+        hasher = hashlib.sha256(scope["method"].encode() + b" " + scope["path"].encode() + b"\n")
+        # Spooled: small bodies stay in memory, an upload goes to a temporary file.
+        body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        try:
+            await _read_body(receive, body, hasher)
+            await self._handle(scope, receive, send, principal.tenant_id, key, hasher.hexdigest(),
+                               body)
+        finally:
+            body.close()
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, tenant_id: Any,
+                      key: str, digest: str, body: Any) -> None:
+        app_state = scope["app"].state
         sessions: async_sessionmaker[AsyncSession] = app_state.sessions
-        claimed, stored = await _claim(sessions, principal.tenant_id, key, digest)
+        claimed, stored = await _claim(sessions, tenant_id, key, digest)
         if not claimed:
             assert stored is not None
             if stored.request_hash != digest:
@@ -93,12 +106,16 @@ class IdempotencyMiddleware:
         resp_headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
 
+        body.seek(0)
+        finished = False
+
         async def replay_receive() -> Message:
-            nonlocal body
-            if body is not None:
-                chunk, body = body, None  # type: ignore[assignment]
-                return {"type": "http.request", "body": chunk, "more_body": more}
-            return await receive()
+            nonlocal finished
+            if finished:
+                return await receive()
+            chunk = body.read(REPLAY_CHUNK)
+            finished = len(chunk) < REPLAY_CHUNK
+            return {"type": "http.request", "body": chunk, "more_body": not finished}
 
         async def capture_send(message: Message) -> None:
             nonlocal status, resp_headers
@@ -112,18 +129,19 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            await _settle(sessions, principal.tenant_id, key, status, resp_headers, chunks)
+            await _settle(sessions, tenant_id, key, status, resp_headers, chunks)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    parts = []
+async def _read_body(receive: Receive, sink: Any, hasher: Any) -> None:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(parts), False
-        parts.append(message.get("body", b""))
+            return
+        chunk = message.get("body", b"")
+        hasher.update(chunk)
+        sink.write(chunk)
         if not message.get("more_body", False):
-            return b"".join(parts), False
+            return
 
 
 async def _claim(sessions, tenant_id, key, digest):  # type: ignore[no-untyped-def]

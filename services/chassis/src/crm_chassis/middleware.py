@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,19 +53,36 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """413 problem for a body over ``max_bytes``, by Content-Length or as it streams in."""
+    """413 problem for a body over ``max_bytes``, by Content-Length or as it streams in.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``overrides`` maps path patterns (regular expressions matched against the whole path)
+    to their own limit, first match wins: an upload route takes a larger body than the
+    JSON API without raising the limit everywhere. Such a route must read its body as a
+    stream; the limit still stops a client that sends more.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = [(re.compile(p), n) for p, n in (overrides or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of ``path``."""
+        for pattern, limit in self.overrides:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope.get("path", ""))
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(scope, send)
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await self._reject(scope, send, max_bytes)
             return
         received = 0
 
@@ -72,20 +91,34 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # An HTTPException passes through FastAPI's body parsing untouched and
                     # is rendered as a problem by the chassis handlers.
-                    raise HTTPException(413, f"The request body exceeds {self.max_bytes} bytes")
+                    raise HTTPException(413, f"The request body exceeds {max_bytes} bytes")
             return message
 
-        await self.app(scope, limited_receive, send)
+        started = False
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except HTTPException as exc:
+            # Raised outside FastAPI's exception handling (by middleware that reads the
+            # body before the router, e.g. idempotency): answer it here.
+            if exc.status_code != 413 or started:
+                raise
+            await self._reject(scope, send, max_bytes)
+
+    async def _reject(self, scope: Scope, send: Send, max_bytes: int) -> None:
         body = json.dumps(
             problem_body(
                 413,
                 "Payload too large",
-                f"The request body exceeds {self.max_bytes} bytes",
+                f"The request body exceeds {max_bytes} bytes",
                 type_="payload-too-large",
                 instance=scope.get("path"),
             )

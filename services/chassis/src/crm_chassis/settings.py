@@ -39,6 +39,9 @@ class ServiceSettings(SharedSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm"
     db_pool_size: int = 10
     max_body_bytes: int = 1_048_576
+    body_limit_overrides: dict[str, int] = {}
+    """Path pattern (regex, matched against the whole path) -> body limit for those paths,
+    e.g. ``{"/v1/contacts/[^/]+/attachments": 27_262_976}`` for uploads. First match wins."""
     outbox_batch_size: int = 500
     run_background: bool = True
     """Run the outbox relay, consumers and job runner inside the API process."""

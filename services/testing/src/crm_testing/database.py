@@ -72,13 +72,24 @@ async def truncate_all(engine: AsyncEngine, *, keep: tuple[str, ...] = ()) -> No
     foreign keys need no ordering.
     """
     from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
     skipped = {"alembic_version", *keep}
-    async with engine.begin() as conn:
-        result = await conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
-        )
-        tables = [row[0] for row in result if row[0] not in skipped]
-        if tables:
-            names = ", ".join('public."{}"'.format(t.replace('"', '""')) for t in tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    # TRUNCATE locks every table; a background consumer or job of the app under test
+    # that holds a row lock on one table and wants another can deadlock with it. The
+    # server then aborts one side: when that is us, try again.
+    for attempt in range(5):
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+                )
+                tables = [row[0] for row in result if row[0] not in skipped]
+                if tables:
+                    names = ", ".join('public."{}"'.format(t.replace('"', '""')) for t in tables)
+                    await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as exc:
+            if "deadlock" not in str(exc).lower() or attempt == 4:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))

@@ -7,12 +7,12 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nats
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
+if TYPE_CHECKING:  # nats pulls in aiohttp: import it only when a capture starts
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
 
 Event = dict[str, Any]
 _VERSION = re.compile(r"\.v\d+$")
@@ -41,6 +41,8 @@ class EventCapture:
 
     async def start(self) -> EventCapture:
         """Connect and subscribe; returns once the server has registered the subscription."""
+        import nats
+
         self._nc = await nats.connect(self.nats_url, name="crm-event-capture")
         self._sub = await self._nc.subscribe(self.subject, cb=self._on_message)
         await self._nc.flush()  # the subscription is live on the server after this

@@ -22,12 +22,12 @@ async def schema_drift(database_url: str, metadata: MetaData) -> list[Any]:
                     sync_conn,
                     opts={
                         "compare_type": True,
-                        "include_object": lambda o, name, type_, *_: not (
-                            type_ == "table" and name == "alembic_version"
+                        "include_object": lambda o, name, type_, *_: (
+                            not (type_ == "table" and name == "alembic_version")
                         ),
                     },
                 )
-                return list(compare_metadata(context, [metadata, infra_metadata]))
+                return list(compare_metadata(context, [metadata, infra_metadata]))  # type: ignore[arg-type]
 
             return await conn.run_sync(compare)
     finally:

@@ -54,10 +54,11 @@ def bearer(settings: SharedSettings, tenant_id: UUID | None = None, **kw: object
     return {"Authorization": f"Bearer {token(settings, tenant_id, **kw)}"}  # type: ignore[arg-type]
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 10.0,
-                     interval: float = 0.05) -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T]], *, within: float = 10.0, interval: float = 0.05
+) -> T:
     """Poll ``check`` until it returns without AssertionError, or fail at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         try:
             return await check()

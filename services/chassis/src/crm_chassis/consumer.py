@@ -1,9 +1,9 @@
 """The event consumer runner: durable pull consumers with an inbox for exactly-once effect.
 
 Each service registers one handler per consumed event type (see ``consumers.py`` of a
-service). For every message the runner opens one transaction, inserts
-``(consumer, event id)`` into ``inbox`` and runs the handler only if that insert was new,
-then commits and acks. A redelivered event therefore has no second effect. A handler that
+service). For each fetched batch the runner opens one transaction, inserts
+``(consumer, event id)`` into ``inbox`` and runs a handler only for an event whose insert
+was new, then commits and acks. A redelivered event therefore has no second effect. A handler that
 keeps failing is retried with backoff up to ``max_deliver`` times; the event is then copied
 to the dead-letter stream (``crmdlq.<consumer>.<subject>``) and terminated.
 """
@@ -23,6 +23,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -91,8 +92,7 @@ class ConsumerRunner:
                         messages = await sub.fetch(self.batch_size, timeout=1.0)
                     except (NatsTimeout, TimeoutError):
                         continue
-                    for msg in messages:
-                        await self.handle(msg)
+                    await self.handle_batch(messages)
             except asyncio.CancelledError:
                 if sub is not None:
                     # Withdraw interest at once, so the server stops handing this
@@ -107,50 +107,85 @@ class ConsumerRunner:
                 await asyncio.sleep(1.0)
 
     async def handle(self, msg: Msg) -> None:
-        """Handle one message: at most one effect per event id, then ack."""
+        """Handle one message (see :meth:`handle_batch`)."""
+        await self.handle_batch([msg])
+
+    async def handle_batch(self, messages: list[Msg]) -> None:
+        """Handle fetched messages in one transaction, each handler in its own savepoint.
+
+        The inbox rows of the whole batch are inserted in one statement; a handler runs only
+        for an event whose row was new. One commit per batch instead of one per event; a
+        failing handler rolls back to its savepoint, its inbox row is removed again, and
+        its message alone is retried (or dead-lettered). Acks go out after the commit.
+        """
         c = self.consumer
-        try:
-            event = CloudEvent.model_validate_json(msg.data)
-        except ValidationError as exc:
-            await self._dead_letter(msg, f"not a CloudEvent: {exc}")
+        work: list[tuple[Msg, CloudEvent, Handler]] = []
+        for msg in messages:
+            try:
+                event = CloudEvent.model_validate_json(msg.data)
+            except ValidationError as exc:
+                await self._dead_letter(msg, f"not a CloudEvent: {exc}")
+                continue
+            handler = c.handlers.get(event.type)
+            if handler is None:  # another version of a subject we listen to
+                await msg.ack()
+                continue
+            work.append((msg, event, handler))
+        if not work:
             return
-        handler = c.handlers.get(event.type)
-        if handler is None:  # another version of a subject we listen to
-            await msg.ack()
-            return
+        done: list[Msg] = []
+        failed: list[tuple[Msg, CloudEvent, Exception]] = []
         try:
             async with self.sessions() as session, session.begin():
-                fresh = await session.execute(
+                ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
+                inserted = await session.execute(
                     insert(inbox)
-                    .values(consumer=c.name, event_id=UUID(event.id))
+                    .values([{"consumer": c.name, "event_id": i} for i in ids])
                     .on_conflict_do_nothing()
                     .returning(inbox.c.event_id)
                 )
-                if fresh.first() is not None:
-                    await handler(session, event)
+                fresh = set(inserted.scalars())
+                for msg, event, handler in work:
+                    event_id = UUID(event.id)
+                    if event_id not in fresh:  # seen before (or twice in this batch)
+                        done.append(msg)
+                        continue
+                    fresh.discard(event_id)
+                    try:
+                        async with session.begin_nested():
+                            await handler(session, event)
+                        done.append(msg)
+                    except Exception as exc:
+                        failed.append((msg, event, exc))
+                if failed:
+                    await session.execute(
+                        delete(inbox).where(
+                            inbox.c.consumer == c.name,
+                            inbox.c.event_id.in_([UUID(e.id) for _, e, _ in failed]),
+                        )
+                    )
+        except Exception as exc:  # the commit itself failed: every message is retried
+            log.warning("consumer %s could not commit a batch: %s", c.name, exc)
+            failed = [(msg, event, exc) for msg, event, _ in work]
+            done = []
+        for msg in done:
             await msg.ack()
-            metrics.EVENTS_CONSUMED.labels(c.name, "ok").inc()
-        except Exception as exc:
-            delivered = msg.metadata.num_delivered
-            if delivered >= c.max_deliver:
-                log.error(
-                    "consumer %s gives up on event %s after %d deliveries: %s",
-                    c.name,
-                    event.id,
-                    delivered,
-                    exc,
-                )
-                await self._dead_letter(msg, repr(exc))
-            else:
-                log.warning(
-                    "consumer %s failed event %s (delivery %d): %s",
-                    c.name,
-                    event.id,
-                    delivered,
-                    exc,
-                )
-                metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
-                await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
+        metrics.EVENTS_CONSUMED.labels(c.name, "ok").inc(len(done))
+        for msg, event, exc in failed:
+            await self._retry_or_give_up(msg, event, exc)
+
+    async def _retry_or_give_up(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
+        c = self.consumer
+        delivered = msg.metadata.num_delivered
+        if delivered >= c.max_deliver:
+            log.error("consumer %s gives up on event %s after %d deliveries: %s",
+                      c.name, event.id, delivered, exc)
+            await self._dead_letter(msg, repr(exc))
+        else:
+            log.warning("consumer %s failed event %s (delivery %d): %s",
+                        c.name, event.id, delivered, exc)
+            metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
+            await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
 
     async def _dead_letter(self, msg: Msg, error: str) -> None:
         js = await self.bus.wait_ready()

@@ -7,8 +7,9 @@ gateway (aiohttp, chassis middleware, JWT check).
 Starts, on free loopback ports and as child processes: a uvicorn FastAPI upstream with
 ``/ping``, then each proxy in turn; drives each target from a separate load process
 (``wrk`` when installed, else the built-in keep-alive load generator on uvloop and
-httptools) with a fixed number of connections for a fixed time, and prints req/s, latency
-and the ratio to the upstream alone. Rounds are interleaved; the median is reported.
+httptools) with a fixed number of connections for a fixed time, and prints req/s, latency,
+the ratio to the upstream alone, and each process's CPU time per request (steadier than
+req/s on a shared machine). Rounds are interleaved; the median is reported.
 Everything runs in the foreground and is stopped at the end.
 """
 
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -37,8 +39,19 @@ from starlette.responses import StreamingResponse
 HOST = "127.0.0.1"
 PATH = "/v1/contacts/ping"  # routed to contacts by the real gateway; the others pass it on
 JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
-DROP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "date",
-        "server", "proxy-authorization", "proxy-authenticate", "trailer"}  # fmt: skip
+DROP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "host",
+    "date",
+    "server",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "trailer",
+}
 TARGETS = ("upstream", "proxy-httpx", "proxy-aiohttp", "gateway")
 
 
@@ -62,6 +75,14 @@ def _headers(items: Any) -> dict[str, str]:
 
 
 def httpx_proxy_app(upstream: str) -> Any:
+    import importlib.util
+
+    if importlib.util.find_spec("sniffio") is None and not os.environ.get("BENCH_HTTPX_AS_IS"):
+        # httpcore tries ``import sniffio`` several times per request; without sniffio
+        # installed (anyio >= 4.? no longer needs it) each try searches sys.path on disk.
+        # A None entry makes the import fail at once, as documented for sys.modules, so
+        # httpx is measured at its best. --httpx-as-is measures it as installed.
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
     import httpx
 
     @contextlib.asynccontextmanager
@@ -78,15 +99,19 @@ def httpx_proxy_app(upstream: str) -> Any:
         client: httpx.AsyncClient = request.app.state.client
         has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
         outgoing = client.build_request(
-            request.method, request.url.path, params=request.url.query,
+            request.method,
+            request.url.path,
+            params=request.url.query,
             headers=_headers(request.headers.items()),
             content=request.stream() if has_body else None,
-        )  # fmt: skip
+        )
         response = await client.send(outgoing, stream=True)
         return StreamingResponse(
-            response.aiter_raw(), status_code=response.status_code,
-            headers=_headers(response.headers.items()), background=BackgroundTask(response.aclose),
-        )  # fmt: skip
+            response.aiter_raw(),
+            status_code=response.status_code,
+            headers=_headers(response.headers.items()),
+            background=BackgroundTask(response.aclose),
+        )
 
     return app
 
@@ -114,14 +139,19 @@ def aiohttp_proxy_app(upstream: str) -> Any:
         session: aiohttp.ClientSession = request.app.state.session
         has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
         response = await session.request(
-            request.method, upstream + request.url.path, params=request.url.query or None,
+            request.method,
+            upstream + request.url.path,
+            params=request.url.query or None,
             headers=_headers(request.headers.items()),
-            data=request.stream() if has_body else None, allow_redirects=False,
-        )  # fmt: skip
+            data=request.stream() if has_body else None,
+            allow_redirects=False,
+        )
         return StreamingResponse(
-            response.content.iter_any(), status_code=response.status,
-            headers=_headers(response.headers.items()), background=BackgroundTask(_release, response),
-        )  # fmt: skip
+            response.content.iter_any(),
+            status_code=response.status,
+            headers=_headers(response.headers.items()),
+            background=BackgroundTask(_release, response),
+        )
 
     return app
 
@@ -130,9 +160,9 @@ def serve(target: str, port: int, upstream: str) -> None:
     """Child process: run one server until terminated."""
     import uvicorn
 
-    options: dict[str, Any] = dict(
+    options: dict[str, Any] = dict(  # noqa: C408 - keyword arguments read best here
         host=HOST, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools"
-    )  # fmt: skip
+    )
     if target == "upstream":
         uvicorn.run(upstream_app(), **options)
     elif target == "proxy-httpx":
@@ -184,12 +214,18 @@ class _Connection(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-async def _drive(port: int, concurrency: int, warmup: float, duration: float, token: str) -> dict:
+async def _drive(port: int, concurrency: int, duration: float, token: str) -> dict:
     request = (
         f"GET {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
     ).encode()
-    stats: dict[str, Any] = {"ok": 0, "errors": 0, "latencies": [], "running": True,
-                             "measuring": False, "reconnects": 0}  # fmt: skip
+    stats: dict[str, Any] = {
+        "ok": 0,
+        "errors": 0,
+        "latencies": [],
+        "running": True,
+        "measuring": True,
+        "reconnects": 0,
+    }
     loop = asyncio.get_running_loop()
 
     async def connection() -> None:
@@ -199,9 +235,8 @@ async def _drive(port: int, concurrency: int, warmup: float, duration: float, to
             if stats["running"]:
                 stats["reconnects"] += 1
 
+    started = time.perf_counter()
     tasks = [asyncio.create_task(connection()) for _ in range(concurrency)]
-    await asyncio.sleep(warmup)
-    stats["measuring"], started = True, time.perf_counter()
     await asyncio.sleep(duration)
     stats["measuring"], elapsed = False, time.perf_counter() - started
     stats["running"] = False
@@ -216,30 +251,39 @@ async def _drive(port: int, concurrency: int, warmup: float, duration: float, to
     }
 
 
-def load(port: int, concurrency: int, warmup: float, duration: float, token: str) -> None:
+def load(port: int, concurrency: int, duration: float, token: str) -> None:
     """Child process: drive ``port`` and print one JSON line of results."""
     import uvloop
 
-    print(json.dumps(uvloop.run(_drive(port, concurrency, warmup, duration, token))))
+    print(json.dumps(uvloop.run(_drive(port, concurrency, duration, token))))
 
 
-def _wrk(port: int, concurrency: int, warmup: float, duration: float, token: str) -> dict:
+def _wrk(port: int, concurrency: int, duration: float, token: str) -> dict:
     url, auth = f"http://{HOST}:{port}{PATH}", f"Authorization: Bearer {token}"
-    base = ["wrk", "-t1", f"-c{concurrency}", "-H", auth, "--latency"]
-    subprocess.run([*base, f"-d{max(1, round(warmup))}s", url], capture_output=True, check=True)
-    out = subprocess.run([*base, f"-d{max(1, round(duration))}s", url], capture_output=True,
-                         text=True, check=True).stdout  # fmt: skip
-    rps = float(next(line.split()[1] for line in out.splitlines() if "Requests/sec" in line))
-    errors = sum(int(w) for line in out.splitlines() if "Non-2xx" in line for w in line.split()[-1:])
+    cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "-H", auth]
+    out = subprocess.run([*cmd, "--latency", url], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    rps = float(next(line.split()[1] for line in lines if "Requests/sec" in line))
+    errors = sum(
+        int(n)
+        for line in lines
+        if "Non-2xx" in line or "Socket errors" in line
+        for n in re.findall(r"\d+", line.split(":", 1)[1])
+    )
 
     def percentile(label: str) -> float:
-        value = next(line.split()[1] for line in out.splitlines() if line.strip().startswith(label))
+        value = next(line.split()[1] for line in lines if line.strip().startswith(label))
         scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
         unit = next(u for u in ("us", "ms", "s") if value.endswith(u))
         return float(value[: -len(unit)]) * scale[unit]
 
-    return {"rps": rps, "errors": errors, "reconnects": 0,
-            "p50_ms": percentile("50%"), "p99_ms": percentile("99%")}  # fmt: skip
+    return {
+        "rps": rps,
+        "errors": errors,
+        "reconnects": 0,
+        "p50_ms": percentile("50%"),
+        "p99_ms": percentile("99%"),
+    }
 
 
 # -- orchestration ---------------------------------------------------------------------
@@ -263,13 +307,13 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
 
 
 @contextlib.contextmanager
-def server(target: str, upstream_url: str, env: dict[str, str]) -> Iterator[int]:
+def server(target: str, upstream_url: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
     port = free_port()
     cmd = [sys.executable, __file__, "_serve", target, str(port), upstream_url]
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     try:
         wait_listening(port, proc)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -279,14 +323,35 @@ def server(target: str, upstream_url: str, env: dict[str, str]) -> Iterator[int]
             proc.wait()
 
 
-def measure(port: int, args: argparse.Namespace, token: str, env: dict[str, str]) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive(port: int, seconds: float, args: argparse.Namespace, token: str, env: dict) -> dict:
     if args.generator == "wrk":
-        return _wrk(port, args.concurrency, args.warmup, args.duration, token)
-    cmd = [sys.executable, __file__, "_load", str(port), str(args.concurrency),
-           str(args.warmup), str(args.duration), token]  # fmt: skip
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True,
-                          timeout=args.warmup + args.duration + 60)  # fmt: skip
+        return _wrk(port, args.concurrency, seconds, token)
+    cmd = [sys.executable, __file__, "_load", str(port), str(args.concurrency), str(seconds)]
+    done = subprocess.run(
+        [*cmd, token], env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
+    )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure(
+    port: int, pids: dict[str, int], args: argparse.Namespace, token: str, env: dict[str, str]
+) -> dict:
+    """Warm up, then drive ``port`` for the measured time; adds each process's CPU time
+    per request (less disturbed by a busy machine than req/s)."""
+    drive(port, args.warmup, args, token, env)
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    result = drive(port, args.duration, args, token, env)
+    spent = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    requests = max(1.0, result["rps"] * args.duration)
+    result["cpu_us"] = {name: seconds / requests * 1e6 for name, seconds in spent.items()}
+    return result
 
 
 def bench_token(env: dict[str, str]) -> str:
@@ -303,32 +368,54 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--rounds", type=int, default=3, help="runs per target (median kept)")
     parser.add_argument("--concurrency", type=int, default=32, help="open connections")
-    parser.add_argument("--generator", choices=("python", "wrk"),
-                        default="wrk" if shutil.which("wrk") else "python")  # fmt: skip
+    parser.add_argument(
+        "--generator", choices=("python", "wrk"), default="wrk" if shutil.which("wrk") else "python"
+    )
     parser.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
+    parser.add_argument(
+        "--httpx-as-is",
+        action="store_true",
+        help="keep httpcore's per-request sniffio import search",
+    )
     args = parser.parse_args()
-    if not 1 <= args.concurrency <= 512 or not 0 < args.duration <= 60 or args.rounds > 10:
-        parser.error("bounded: concurrency 1..512, duration up to 60 s, at most 10 rounds")
+    if not (
+        1 <= args.concurrency <= 512
+        and 0 < args.duration <= 60
+        and 0 <= args.warmup <= 30
+        and 1 <= args.rounds <= 10
+    ):
+        parser.error(
+            "bounded: concurrency 1..512, duration up to 60 s, warm-up up to 30 s, 1..10 rounds"
+        )
 
     closed = free_port()  # NATS is not needed; the gateway's bus retries quietly meanwhile
     env = os.environ | {
-        "CRM_JWT_SECRET": JWT_SECRET, "CRM_NATS_URL": f"nats://{HOST}:{closed}",
-        "CRM_GATEWAY_RUN_BACKGROUND": "false", "CRM_LOG_LEVEL": "ERROR",
-    }  # fmt: skip
+        "CRM_JWT_SECRET": JWT_SECRET,
+        "CRM_NATS_URL": f"nats://{HOST}:{closed}",
+        "CRM_GATEWAY_RUN_BACKGROUND": "false",
+        "CRM_LOG_LEVEL": "ERROR",
+    }
+    env.pop("CRM_BOOTSTRAP_API_KEY", None)  # the gateway must not need its database here
+    if args.httpx_as_is:
+        env["BENCH_HTTPX_AS_IS"] = "1"
     token = bench_token(env)
     results: dict[str, list[dict]] = {t: [] for t in args.targets}
-    print(f"{len(os.sched_getaffinity(0))} CPUs; {args.concurrency} connections, "
-          f"{args.duration:g}s x {args.rounds} rounds per target; load: {args.generator}")  # fmt: skip
-    with server("upstream", "", env) as upstream_port:
+    print(
+        f"{len(os.sched_getaffinity(0))} CPUs; {args.concurrency} connections, "
+        f"{args.duration:g}s x {args.rounds} rounds per target; load: {args.generator}"
+    )
+    with server("upstream", "", env) as (upstream_port, upstream_pid):
         upstream_url = f"http://{HOST}:{upstream_port}"
         env |= {f"CRM_GATEWAY_{s}_URL": upstream_url for s in ("CONTACTS", "SALES")}
         for round_ in range(1, args.rounds + 1):
             for target in args.targets:
                 if target == "upstream":
-                    result = measure(upstream_port, args, token, env)
+                    pids = {"self": upstream_pid}
+                    result = measure(upstream_port, pids, args, token, env)
                 else:
-                    with server(target, upstream_url, env) as port:
-                        result = measure(port, args, token, env)
+                    with server(target, upstream_url, env) as (port, pid):
+                        pids = {"self": pid, "upstream": upstream_pid}
+                        result = measure(port, pids, args, token, env)
                 results[target].append(result)
                 print(f"  round {round_} {target:<14} {result['rps']:>9,.0f} req/s", flush=True)
     report(results)
@@ -337,15 +424,25 @@ def main() -> None:
 def report(results: dict[str, list[dict]]) -> None:
     median = {t: statistics.median(r["rps"] for r in runs) for t, runs in results.items()}
     base = median.get("upstream")
-    print(f"\n{'target':<15}{'req/s':>10}{'vs upstream':>13}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(
+        f"\n{'target':<15}{'req/s':>9}{'vs upstream':>13}{'p50 ms':>8}{'p99 ms':>9}"
+        f"{'CPU us/req':>12}{'+upstream':>11}{'errors':>8}"
+    )
     for target, runs in results.items():
         mid = min(runs, key=lambda r: abs(r["rps"] - median[target]))
+        cpu = statistics.median(r["cpu_us"]["self"] for r in runs)
+        upstream_cpu = [r["cpu_us"]["upstream"] for r in runs if "upstream" in r["cpu_us"]]
+        behind = f"{statistics.median(upstream_cpu):,.0f}" if upstream_cpu else "-"
         ratio = f"{median[target] / base:.2f}x" if base else "-"
         errors = sum(r["errors"] for r in runs)
-        print(f"{target:<15}{median[target]:>10,.0f}{ratio:>13}{mid['p50_ms']:>9.2f}"
-              f"{mid['p99_ms']:>9.2f}{errors:>8}")  # fmt: skip
+        print(
+            f"{target:<15}{median[target]:>9,.0f}{ratio:>13}{mid['p50_ms']:>8.2f}"
+            f"{mid['p99_ms']:>9.2f}{cpu:>12,.0f}{behind:>11}{errors:>8}"
+        )
     if "proxy-httpx" in median and "proxy-aiohttp" in median:
-        print(f"\naiohttp proxy / httpx proxy: {median['proxy-aiohttp'] / median['proxy-httpx']:.1f}x")
+        ratio = median["proxy-aiohttp"] / max(median["proxy-httpx"], 1e-9)
+        print(f"\naiohttp proxy / httpx proxy: {ratio:.1f}x req/s")
+    print("CPU us/req: the target process's CPU time per request; +upstream: the upstream's.")
 
 
 if __name__ == "__main__":
@@ -353,6 +450,6 @@ if __name__ == "__main__":
         serve(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif len(sys.argv) > 1 and sys.argv[1] == "_load":
         a = sys.argv[2:]
-        load(int(a[0]), int(a[1]), float(a[2]), float(a[3]), a[4])
+        load(int(a[0]), int(a[1]), float(a[2]), a[3])
     else:
         main()

@@ -107,10 +107,15 @@ def upstream_app(state: Upstream) -> FastAPI:
     @app.get("/v1/contacts/missing")
     async def missing() -> JSONResponse:
         return JSONResponse(
-            {"type": "https://crm.example/problems/not-found", "title": "Not found",
-             "status": 404, "detail": "No contact 42"},
-            status_code=404, media_type="application/problem+json",
-        )  # fmt: skip
+            {
+                "type": "https://crm.example/problems/not-found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "No contact 42",
+            },
+            status_code=404,
+            media_type="application/problem+json",
+        )
 
     @app.get("/v1/contacts/cookies")
     async def cookies() -> Response:

@@ -16,9 +16,11 @@ async def test_a_chunked_body_over_the_limit_is_413_and_not_forwarded_whole(
     gateway_database: str, nats_url: str, upstream: Any
 ) -> None:
     settings = GatewaySettings(
-        database_url=gateway_database, nats_url=nats_url, contacts_url=upstream.url,
+        database_url=gateway_database,
+        nats_url=nats_url,
+        contacts_url=upstream.url,
         max_body_bytes=100_000,
-    )  # fmt: skip
+    )
     app = create_app(settings)
     token = issue_token(Principal(tenant_id=uuid4(), user_id="t"), settings)
 
@@ -30,8 +32,9 @@ async def test_a_chunked_body_over_the_limit_is_413_and_not_forwarded_whole(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
             response = await client.post(
-                "/v1/contacts/upload", content=body(),
+                "/v1/contacts/upload",
+                content=body(),
                 headers={"Authorization": f"Bearer {token}"},
-            )  # fmt: skip
+            )
     assert response.status_code == 413, response.text
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -142,6 +142,8 @@ async def test_closed_service_port_is_a_502_naming_the_service(
 ) -> None:
     body = assert_problem(await client.get("/v1/deals", headers=auth), 502)
     assert "sales" in str(body["detail"])
+    metrics = (await client.get("/metrics")).text
+    assert 'crm_gateway_upstream_failures_total{reason="unreachable",service="sales"}' in metrics
 
 
 async def test_slow_service_is_a_504(client: httpx.AsyncClient, auth: dict[str, str]) -> None:

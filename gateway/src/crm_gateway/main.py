@@ -30,8 +30,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app(
         name="crm-gateway",
         settings=settings,
-        # The proxy's catch-all goes last: the gateway's own routes are matched first.
-        routers=[_startup(settings), openapi_router, identity_router, proxy_router],
+        # The proxy first: most requests are proxied, and its path pattern admits only
+        # the services' prefixes, so it never hides one of the gateway's own routes.
+        routers=[_startup(settings), proxy_router, openapi_router, identity_router],
         description=DESCRIPTION,
         # Idempotency-Key is honoured by the services, which see the header unchanged.
         idempotency=False,

@@ -55,3 +55,32 @@ def test_scopes_admin_and_wildcards():
     assert reader.has_scope("contacts:read") and not reader.has_scope("contacts:write")
     assert Principal(tenant, "u", scopes=frozenset({"contacts:*"})).has_scope("contacts:write")
     assert Principal(tenant, "u", roles=frozenset({"admin"})).has_scope("deals:write")
+
+
+def test_verified_tokens_are_remembered_until_they_expire(monkeypatch):
+    from crm_chassis import auth
+
+    tokens = auth.VerifiedTokens(SETTINGS)
+    good = issue_token(Principal(tenant_id=uuid4(), user_id="u"), SETTINGS, ttl_seconds=60)
+    first = tokens.principal(f"Bearer {good}")
+    calls = []
+    monkeypatch.setattr(auth, "verify_token", lambda *a: calls.append(a))
+    assert tokens.principal(f"Bearer {good}") is first and calls == []
+    monkeypatch.setattr(auth.time, "time", lambda: 10**12)  # far past the token's exp
+    tokens.principal(f"Bearer {good}")
+    assert len(calls) == 1
+
+
+def test_a_bad_token_is_never_remembered():
+    tokens = VerifiedTokensFactory()
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            tokens.principal("Bearer not.a.token")
+    with pytest.raises(Unauthorized):
+        tokens.principal(None)
+
+
+def VerifiedTokensFactory():  # noqa: N802
+    from crm_chassis.auth import VerifiedTokens
+
+    return VerifiedTokens(SETTINGS)

@@ -51,9 +51,11 @@ async def create_token(
 ) -> TokenResponse:
     """Exchange an API key for a bearer token."""
     issued = await service.exchange_api_key(
-        session=session, settings=settings, api_key=body.api_key,
+        session=session,
+        settings=settings,
+        api_key=body.api_key,
         ttl_seconds=settings.token_ttl_seconds,
-    )  # fmt: skip
+    )
     response.headers["Cache-Control"] = "no-store"  # RFC 6749 5.1: never cache a token
     return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
 
@@ -64,9 +66,12 @@ async def create_api_key(
 ) -> ApiKeyCreated:
     """A new API key for the caller's tenant; its secret is in this response only."""
     new = await service.create_api_key(
-        session=session, tenant_id=principal.tenant_id, name=body.name,
-        roles=body.roles, scopes=body.scopes,
-    )  # fmt: skip
+        session=session,
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        roles=body.roles,
+        scopes=body.scopes,
+    )
     response.headers["Cache-Control"] = "no-store"
     return _created(new)
 

@@ -108,9 +108,12 @@ async def create_tenant(*, session: AsyncSession, name: str) -> tuple[Tenant, Ne
     except IntegrityError as exc:
         raise Conflict(f"A tenant named {name!r} exists") from exc
     admin = await create_api_key(
-        session=session, tenant_id=tenant.id, name="admin",
-        roles=list(ADMIN_ROLES), scopes=list(ADMIN_SCOPES),
-    )  # fmt: skip
+        session=session,
+        tenant_id=tenant.id,
+        name="admin",
+        roles=list(ADMIN_ROLES),
+        scopes=list(ADMIN_SCOPES),
+    )
     return tenant, admin
 
 
@@ -132,8 +135,12 @@ async def bootstrap(*, session: AsyncSession, api_key: str) -> NewKey | None:
         tenant = Tenant(name=DEFAULT_TENANT)
         await repo.add(tenant)
     created = await create_api_key(
-        session=session, tenant_id=tenant.id, name="bootstrap admin",
-        roles=list(ADMIN_ROLES), scopes=list(ADMIN_SCOPES), secret=api_key,
-    )  # fmt: skip
+        session=session,
+        tenant_id=tenant.id,
+        name="bootstrap admin",
+        roles=list(ADMIN_ROLES),
+        scopes=list(ADMIN_SCOPES),
+        secret=api_key,
+    )
     log.info("bootstrap: admin key %s... created for tenant %r", created.key.prefix, tenant.name)
     return created

@@ -19,6 +19,7 @@ import aiohttp
 from crm_chassis import context
 from crm_chassis.errors import BadGateway, GatewayTimeout
 from multidict import CIMultiDict
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -26,14 +27,32 @@ from yarl import URL
 
 log = logging.getLogger("crm.gateway.proxy")
 
+# Counted, not logged per request: a service that is down would flood the log.
+UPSTREAM_FAILURES = Counter(
+    "crm_gateway_upstream_failures_total",
+    "Proxied requests a service did not answer",
+    ["service", "reason"],
+)
+
 # RFC 9110 7.6.1: connection-specific headers never cross a proxy. ``host`` is the
 # gateway's; the service gets its own.
 HOP_BY_HOP = frozenset(
     {
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-        "te", "trailer", "transfer-encoding", "upgrade", "host",
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
     }
-)  # fmt: skip
+)
+# uvicorn already answered the client's ``Expect: 100-continue``; passed on, it would make
+# aiohttp wait for a second 100 from the service before sending the body.
+_REQUEST_DROP = frozenset({*HOP_BY_HOP, "expect"})
 # Set again by the gateway's own stack on the way out (uvicorn writes date and server, the
 # chassis writes x-request-id); passing the service's copies on would duplicate them.
 _RESPONSE_DROP = frozenset({*HOP_BY_HOP, "date", "server", "x-request-id"})
@@ -116,14 +135,17 @@ class UpstreamClient:
                 allow_redirects=False,
             )
         except TimeoutError as exc:
+            UPSTREAM_FAILURES.labels(service, "timeout").inc()
             raise GatewayTimeout(
                 f"The {service} service did not answer within {self.read_timeout:g} s"
             ) from exc
         except aiohttp.ClientConnectorError as exc:
+            UPSTREAM_FAILURES.labels(service, "unreachable").inc()
             raise BadGateway(f"The {service} service is unreachable") from exc
         except aiohttp.ClientError as exc:
             if failure:  # the client's body failed (too large, client gone): say so
                 raise failure[0] from exc
+            UPSTREAM_FAILURES.labels(service, "disconnected").inc()
             raise BadGateway(f"The {service} service dropped the connection") from exc
         return UpstreamResponse(upstream, service=service)
 
@@ -138,7 +160,7 @@ class UpstreamClient:
 
 def _upstream_headers(scope: Scope) -> CIMultiDict[str]:
     raw = scope["headers"]
-    drop = set(HOP_BY_HOP)
+    drop = set(_REQUEST_DROP)
     for name, value in raw:
         if name == b"connection":  # headers the client marked as connection-specific
             drop.update(v.strip().lower() for v in value.decode("latin-1").split(","))
@@ -219,9 +241,12 @@ class UpstreamResponse(Response):
         watcher: asyncio.Task[None] | None = None
         try:
             await send(
-                {"type": "http.response.start", "status": self.status_code,
-                 "headers": self.raw_headers}
-            )  # fmt: skip
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
             content = upstream.content
             chunk = await content.readany()
             if not content.at_eof():
@@ -235,6 +260,7 @@ class UpstreamResponse(Response):
                 return  # the client left; closing the upstream was the point
             # Headers are out: a problem cannot be sent any more. Raising makes the
             # server abort the connection, so the client sees a broken, not a short, body.
+            UPSTREAM_FAILURES.labels(self.service, "broken_body").inc()
             log.warning("the %s service broke off a response body", self.service)
             raise
         finally:

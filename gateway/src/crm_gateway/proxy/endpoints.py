@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from crm_chassis.auth import current_principal
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
 
 from crm_gateway.proxy.client import UpstreamClient, UpstreamResponse
 from crm_gateway.proxy.routes import SERVICE_BY_PREFIX, service_for
+from crm_chassis.auth import VerifiedTokens
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -38,15 +39,19 @@ class ServicePathConvertor(Convertor[str]):
 # Starlette compiles route paths against a process-wide table of convertors.
 register_url_convertor("crm_service_path", ServicePathConvertor())
 
-router = APIRouter(include_in_schema=False)
 
-
-@router.api_route("/v1/{target:crm_service_path}", methods=METHODS)
 async def proxy(request: Request) -> UpstreamResponse:
     """Forward the request to the service owning its path, once its token is valid."""
     # The gateway verifies first (401 here, cheaply); the service verifies again.
-    current_principal(request)
+    tokens: VerifiedTokens = request.app.state.tokens
+    request.state.principal = tokens.principal(request.headers.get("authorization"))
     service = service_for(request.scope["path"])
     assert service is not None  # the route's convertor admits only routed prefixes
     upstreams: UpstreamClient = request.app.state.upstreams
     return await upstreams.forward(request, service=service)
+
+
+router = APIRouter()
+# A plain Starlette route, not a FastAPI path operation: it has no parameters to parse
+# and no body to validate, and skipping that machinery is measurably faster per request.
+router.add_route("/v1/{target:crm_service_path}", proxy, methods=METHODS, include_in_schema=False)

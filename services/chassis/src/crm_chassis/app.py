@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from crm_chassis.auth import VerifiedTokens
 from crm_chassis.bus import Bus
 from crm_chassis.consumer import Consumer, ConsumerRunner
 from crm_chassis.db import create_engine, session_factory
@@ -80,6 +81,7 @@ def create_service_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.tokens = VerifiedTokens(settings)
     app.state.service_name = name
     install_problem_handlers(app)
     app.include_router(health_router)

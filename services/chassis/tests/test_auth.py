@@ -2,7 +2,7 @@ from uuid import uuid4
 
 import jwt
 import pytest
-from crm_chassis.auth import ALGORITHM, Principal, issue_token, verify_token
+from crm_chassis.auth import ALGORITHM, Principal, VerifiedTokens, issue_token, verify_token
 from crm_chassis.errors import Unauthorized
 from crm_chassis.settings import SharedSettings
 
@@ -72,15 +72,9 @@ def test_verified_tokens_are_remembered_until_they_expire(monkeypatch):
 
 
 def test_a_bad_token_is_never_remembered():
-    tokens = VerifiedTokensFactory()
+    tokens = VerifiedTokens(SETTINGS)
     for _ in range(2):
         with pytest.raises(Unauthorized):
             tokens.principal("Bearer not.a.token")
     with pytest.raises(Unauthorized):
         tokens.principal(None)
-
-
-def VerifiedTokensFactory():  # noqa: N802
-    from crm_chassis.auth import VerifiedTokens
-
-    return VerifiedTokens(SETTINGS)

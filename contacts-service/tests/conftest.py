@@ -19,8 +19,15 @@ async def contacts_db_url(service_database) -> str:
 
 
 @pytest.fixture(scope="session")
-async def contacts_app(contacts_db_url: str, nats_url: str) -> AsyncIterator[FastAPI]:
-    settings = ContactsSettings(database_url=contacts_db_url, nats_url=nats_url)
+async def contacts_app(
+    contacts_db_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    settings = ContactsSettings(
+        database_url=contacts_db_url,
+        nats_url=nats_url,
+        storage_path=str(tmp_path_factory.mktemp("objects")),  # attachments' content
+        imports_path=str(tmp_path_factory.mktemp("imports")),  # uploaded import files
+    )
     async with running(create_app(settings)) as app:
         yield app
 

@@ -6,25 +6,64 @@ from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
 from contacts_service.accounts.endpoints import router as accounts_router
+from contacts_service.attachments.endpoints import router as attachments_router
+from contacts_service.attachments.service import PURGE_JOB, purge_handler
+from contacts_service.consumers import CONSUMERS
 from contacts_service.contacts.endpoints import router as contacts_router
 from contacts_service.custom_fields.endpoints import router as custom_fields_router
+from contacts_service.exports.endpoints import router as exports_router
+from contacts_service.imports import service as imports
+from contacts_service.imports.endpoints import router as imports_router
 from contacts_service.links.endpoints import router as links_router
 from contacts_service.lists.endpoints import router as lists_router
+from contacts_service.merge.duplicates import SCAN_JOB, run_scan_batch
+from contacts_service.merge.endpoints import routers as merge_routers
+from contacts_service.notes.endpoints import router as notes_router
+from contacts_service.privacy.endpoints import router as privacy_router
+from contacts_service.privacy.service import FORGET_JOB, forget_copies_job
+from contacts_service.search.endpoints import router as search_router
 from contacts_service.settings import ContactsSettings
+from contacts_service.storage import store_from_settings
 from contacts_service.tags.endpoints import router as tags_router
+from contacts_service.timeline.endpoints import router as timeline_router
 
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or ContactsSettings()
+    store = store_from_settings(settings)
+    app = create_service_app(
         name="contacts-service",
-        settings=settings or ContactsSettings(),
+        settings=settings,
         routers=[
+            # first: GET /v1/contacts/lookup must not be read as /v1/contacts/{contact_id}
+            search_router,
+            # first too: GET /v1/contacts/export is not a contact id
+            exports_router,
+            imports_router,
+            # first too: /v1/contacts/duplicates and /merge are not ids
+            *merge_routers,
             accounts_router,
             contacts_router,
             links_router,
             custom_fields_router,
             lists_router,
             tags_router,
+            notes_router,
+            attachments_router,
+            timeline_router,
+            privacy_router,
         ],
-        description="The customer master: accounts, contacts, custom fields, tags and lists.",
+        consumers=CONSUMERS,
+        job_handlers={
+            PURGE_JOB: purge_handler(store),
+            SCAN_JOB: run_scan_batch,
+            **imports.job_handlers(settings),
+            FORGET_JOB: forget_copies_job,
+        },
+        description=(
+            "The customer master: accounts, contacts, custom fields, tags and lists, search, "
+            "duplicates and merge, import and export, timeline, notes and documents, privacy."
+        ),
     )
+    app.state.object_store = store
+    return app

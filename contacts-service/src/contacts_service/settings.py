@@ -1,5 +1,14 @@
+from typing import Literal
+
 from crm_chassis.settings import ServiceSettings
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
+
+from contacts_service.attachments.sniff import DEFAULT_TYPES
+
+# Multipart framing around the file (boundaries, part headers) on top of its own size.
+UPLOAD_SLACK_BYTES = 64 * 1024
+UPLOAD_PATHS = r"/v1/(contacts|accounts)/[^/]+/attachments"
 
 
 class ContactsSettings(ServiceSettings):
@@ -10,3 +19,50 @@ class ContactsSettings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm_contacts"
     default_phone_region: str = "US"
     """Region used to read phone numbers written without a country code."""
+    merge_undo_hours: int = 72
+    """How long a merge of contacts or accounts can be undone (C6)."""
+
+    # -- object store (attachments' content) --------------------------------------------
+    storage_path: str = ".data/objects"
+    """Folder of the default local object store (used when ``storage_url`` is unset)."""
+    storage_url: str | None = None
+    """``s3://bucket/prefix`` to keep objects in any S3-compatible store instead."""
+    storage_endpoint_url: str | None = None
+    """The S3 endpoint (MinIO, Ceph, R2...); unset means AWS S3 of ``storage_region``."""
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str | None = None
+    storage_secret_access_key: SecretStr | None = None
+    """Unset keys fall back to the standard AWS credential chain (env, profile, role)."""
+    storage_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+
+    # -- attachments ----------------------------------------------------------------------
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    """Largest accepted file (413 above it)."""
+    attachment_types: list[str] = list(DEFAULT_TYPES)
+    """Accepted content types (415 otherwise); the content must also look like its type."""
+
+    @model_validator(mode="after")
+    def _upload_body_limit(self) -> "ContactsSettings":
+        # The chassis caps every body at max_body_bytes; upload routes need the file limit.
+        self.body_limit_overrides = {
+            UPLOAD_PATHS: self.attachment_max_bytes + UPLOAD_SLACK_BYTES,
+            **self.body_limit_overrides,
+        }
+        return self
+
+    # -- imports (C7) ---------------------------------------------------------------------
+    imports_path: str = ".data/imports"
+    """Folder where uploaded import files wait for the job runner; every replica that runs
+    jobs must see the same folder (a shared volume)."""
+    import_max_bytes: int = 10 * 1024**3
+    """Largest accepted import file (413 above it); files are streamed to disk, never held."""
+
+    @model_validator(mode="after")
+    def _import_body_limit(self) -> "ContactsSettings":
+        self.body_limit_overrides = {
+            r"/v1/imports": self.import_max_bytes + UPLOAD_SLACK_BYTES,
+            # 1,000 contacts with several channels each pass the JSON API's default limit.
+            r"/v1/contacts/batch": 16 * 1024**2,
+            **self.body_limit_overrides,
+        }
+        return self

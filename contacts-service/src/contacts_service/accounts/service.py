@@ -13,24 +13,13 @@ from crm_chassis.resources import patched
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts import events
+from contacts_service.accounts.derive import columns
 from contacts_service.accounts.models import Account
 from contacts_service.accounts.repository import AccountFilters, AccountRepository
 from contacts_service.accounts.schemas import AccountRead, AccountWrite
-from contacts_service.common.phones import to_e164
 from contacts_service.contacts import events as contact_events
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.custom_fields.service import checked_values
-
-
-def _columns(data: AccountWrite, *, phone_region: str, custom: dict[str, Any]) -> dict[str, Any]:
-    values = data.model_dump(mode="python")
-    values["type"] = data.type.value if data.type else None
-    values["address"] = data.address.model_dump(mode="json") if data.address else None
-    values["phone"] = (to_e164(data.phone, phone_region) or data.phone) if data.phone else None
-    values["custom"] = custom
-    words = [data.name, data.domain, data.industry, *(data.domain or "").split(".")[:1]]
-    values["search_text"] = " ".join(w.lower() for w in words if w)
-    return values
 
 
 async def _check_parent(
@@ -60,7 +49,7 @@ async def create(
         session, tenant_id, "account", data.custom, phone_region=phone_region, enforce_required=True
     )
     account = await repo.add(
-        Account(tenant_id=tenant_id, **_columns(data, phone_region=phone_region, custom=custom))
+        Account(tenant_id=tenant_id, **columns(data, phone_region=phone_region, custom=custom))
     )
     await emit(session, events.created(account))
     return account
@@ -111,7 +100,7 @@ async def patch(
         enforce_required=False,
         removed=removed,
     )
-    new = _columns(model, phone_region=phone_region, custom=custom)
+    new = columns(model, phone_region=phone_region, custom=custom)
     changed = sorted(
         k
         for k, v in new.items()

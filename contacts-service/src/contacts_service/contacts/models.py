@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from crm_chassis.orm import Entity
-from sqlalchemy import Boolean, Computed, Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Computed, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +43,9 @@ class Contact(Entity, Base):
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     custom: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     external_id: Mapped[str | None] = mapped_column(String(255))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when the person's data was erased (C10): the row stays, anonymised, so every
+    reference to it still resolves."""
     search_text: Mapped[str] = mapped_column(Text, server_default=text("''"))
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed("to_tsvector('simple'::regconfig, search_text)", persisted=True)
@@ -53,6 +56,18 @@ class Contact(Entity, Base):
         Index("ix_contacts_tenant_updated", "tenant_id", "updated_at", "id"),
         Index("ix_contacts_tenant_email", "tenant_id", "email"),
         Index("ix_contacts_tenant_last_name", "tenant_id", text("lower(last_name)"), "id"),
+        # Search (C5): a lifecycle stage is the commonest segment, listed newest first or
+        # by name; without these a stage + rare tag walks the sort index (0.15 s at 1M).
+        Index(
+            "ix_contacts_tenant_stage_created", "tenant_id", "lifecycle_stage", "created_at", "id"
+        ),
+        Index(
+            "ix_contacts_tenant_stage_last_name",
+            "tenant_id",
+            "lifecycle_stage",
+            text("lower(last_name)"),
+            "id",
+        ),
         Index("ix_contacts_account", "account_id"),
         Index("ix_contacts_email_keys", "email_keys", postgresql_using="gin"),
         Index("ix_contacts_phone_keys", "phone_keys", postgresql_using="gin"),

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
-from sqlalchemy import func
+from sqlalchemy import Select, func
 
 from contacts_service.contacts.models import Contact
 
@@ -33,9 +33,8 @@ SORTABLE: dict[str, Any] = {
 class ContactRepository(TenantRepository[Contact]):
     model = Contact
 
-    async def page(
-        self, params: PageParams, filters: ContactFilters = ContactFilters()
-    ) -> tuple[list[Contact], str | None]:
+    def filtered(self, filters: ContactFilters) -> Select[Any]:
+        """This tenant's contacts matching the simple filters of ``GET /v1/contacts``."""
         stmt = self.select()
         if filters.email:
             stmt = stmt.where(Contact.email_keys.contains([filters.email.lower()]))
@@ -49,7 +48,14 @@ class ContactRepository(TenantRepository[Contact]):
             stmt = stmt.where(Contact.lifecycle_stage == filters.lifecycle_stage)
         if filters.membership_level:
             stmt = stmt.where(Contact.membership_level == filters.membership_level)
-        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Contact.id)
+        return stmt
+
+    async def page(
+        self, params: PageParams, filters: ContactFilters = ContactFilters()
+    ) -> tuple[list[Contact], str | None]:
+        stmt, sort = apply_keyset(
+            self.filtered(filters), params, sortable=SORTABLE, id_column=Contact.id
+        )
         rows = await self.list(stmt)
         return page_of(rows, params, sort, lambda c: (sort_key(c, sort), c.id))
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
@@ -131,8 +132,11 @@ def _one_primary(items: list[T], key: Callable[[T], object]) -> list[T]:
         raise ValueError(str(exc)) from None
 
 
+_NOT_DIGITS = re.compile(r"\D+")
+
+
 def _digits(number: str) -> str:
-    return "".join(c for c in number if c.isdigit())
+    return _NOT_DIGITS.sub("", number)
 
 
 class AccountLink(BaseModel):
@@ -164,6 +168,7 @@ class ContactRead(BaseModel):
     tags: list[str]
     custom: dict[str, Any]
     external_id: str | None
+    erased_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime

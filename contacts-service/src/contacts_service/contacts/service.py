@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.errors import NotFound
+from crm_chassis.errors import Conflict, NotFound
 from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
@@ -83,6 +83,8 @@ async def patch(
         session=session, tenant_id=tenant_id, contact_id=contact_id, for_update=True
     )
     check_if_match(if_match, contact.version)
+    if contact.erased_at is not None:
+        raise Conflict(f"Contact {contact_id} was erased; it takes no personal data again")
     current = ContactRead.model_validate(contact).model_dump(mode="json")
     model, _ = patched(current, ContactWrite, body)
     removed = (
@@ -110,7 +112,7 @@ async def patch(
     if "account_id" in changed and model.account_id is not None:
         await links.require_account(session, tenant_id, model.account_id)
     before_consent = (contact.do_not_contact, dict(contact.consent))
-    for key in changed + ["search_text"]:
+    for key in [*changed, "search_text"]:
         setattr(contact, key, new[key])
     await session.flush()
     if "account_id" in changed:

@@ -1,5 +1,5 @@
 """Every event type of the platform, one module per service."""
 
-from crm_proto.events import contacts
+from crm_proto.events import activity, contacts
 
-__all__ = ["contacts"]
+__all__ = ["activity", "contacts"]

@@ -241,3 +241,152 @@ class ListMembersRemoved(_Payload):
 
     list_id: UUID
     member_ids: list[UUID]
+
+
+# -- notes and attachments (C9) ------------------------------------------------------------
+
+
+class NoteSnapshot(_Payload):
+    id: UUID
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    author_id: str
+    body: str
+    mentions: list[str] = []
+    """User ids mentioned in the body (``@[Name](user:<id>)``), in order of appearance."""
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@event_type("crm.contacts.note.created.v1")
+class NoteCreated(_Payload):
+    """A note was written on a contact and/or an account; ``note.mentions`` are to notify."""
+
+    note: NoteSnapshot
+
+
+@event_type("crm.contacts.note.updated.v1")
+class NoteUpdated(_Payload):
+    """A note was edited; ``new_mentions`` are the users mentioned by this edit only."""
+
+    note: NoteSnapshot
+    changed: list[str]
+    new_mentions: list[str] = []
+
+
+@event_type("crm.contacts.note.deleted.v1")
+class NoteDeleted(_Payload):
+    """A note was deleted."""
+
+    id: UUID
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+
+
+class AttachmentSnapshot(_Payload):
+    id: UUID
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    version: int
+    created_at: datetime
+
+
+@event_type("crm.contacts.attachment.added.v1")
+class AttachmentAdded(_Payload):
+    """A document was attached to a contact or an account (its content is in the store)."""
+
+    attachment: AttachmentSnapshot
+
+
+@event_type("crm.contacts.attachment.removed.v1")
+class AttachmentRemoved(_Payload):
+    """An attachment was removed; its content is deleted from the store."""
+
+    id: UUID
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    filename: str
+
+
+@event_type("crm.contacts.import.completed.v1")
+class ImportCompleted(_Payload):
+    """A contact import job ended (C7): ``status`` completed, or failed with ``error``.
+
+    A dry run (``dry_run``) wrote no contacts; its counts say what an import would do.
+    """
+
+    import_id: UUID
+    status: str
+    dry_run: bool
+    filename: str | None = None
+    total_rows: int
+    processed: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime
+
+
+@event_type("crm.contacts.contact.merged.v1")
+class ContactMerged(_Payload):
+    """Contacts were merged into a survivor (C6).
+
+    The merged-away contacts no longer exist, yet NO ``crm.contacts.contact.deleted.v1`` is
+    published for them: a consumer re-points whatever it holds for ``merged_ids`` to
+    ``survivor_id`` (dropping its own duplicates) instead of deleting it. The survivor's new
+    state follows as ``contact.updated.v1``. ``crm.contacts.merge.undone.v1`` with the same
+    ``merge_id`` may later reverse the merge.
+    """
+
+    merge_id: UUID
+    survivor_id: UUID
+    merged_ids: list[UUID]
+
+
+@event_type("crm.contacts.account.merged.v1")
+class AccountMerged(_Payload):
+    """Accounts were merged into a survivor (C6).
+
+    As for contacts: NO ``account.deleted.v1`` for the merged-away accounts; consumers
+    re-point what they hold for ``merged_ids`` to ``survivor_id``. Contacts and child
+    accounts whose reference moved are published as ``updated.v1``.
+    """
+
+    merge_id: UUID
+    survivor_id: UUID
+    merged_ids: list[UUID]
+
+
+@event_type("crm.contacts.merge.undone.v1")
+class MergeUndone(_Payload):
+    """A merge was undone (C6).
+
+    ``restored_ids`` exist again with the ids and data they had (each also published as
+    ``created.v1``), and the survivor is back to its state before the merge (as
+    ``updated.v1``, with a new version). A consumer that re-pointed on ``merged.v1``
+    points back what it moved for ``merge_id``.
+    """
+
+    merge_id: UUID
+    kind: str
+    """``contact`` or ``account``."""
+    survivor_id: UUID
+    restored_ids: list[UUID]
+
+
+@event_type("crm.contacts.contact.erased.v1")
+class ContactErased(_Payload):
+    """A person's data was erased on request (C10). Every service erases or anonymises
+    what it holds about ``contact_id``; the id itself stays valid and carries no data."""
+
+    contact_id: UUID
+    erased_at: datetime

@@ -141,10 +141,12 @@ class JobRunner:
     async def run(self) -> None:
         """Run due jobs until cancelled."""
         while True:
+            ran = 0
             try:
-                await self.run_due()
+                ran = await self.run_due()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("job runner failed (%s); retrying", exc)
-            await asyncio.sleep(self.poll_interval)
+            if not ran:  # work just done may have scheduled more that is due now
+                await asyncio.sleep(self.poll_interval)

@@ -1,0 +1,1 @@
+"""crm: the command-line client of the CRM API."""

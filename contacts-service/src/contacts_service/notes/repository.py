@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from crm_chassis.pagination import PageParams, apply_keyset, page_of
+from crm_chassis.repository import TenantRepository
+
+from contacts_service.notes.models import Note
+
+
+@dataclass(frozen=True)
+class NoteFilters:
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    author_id: str | None = None
+    mentioned: str | None = None
+
+
+SORTABLE: dict[str, Any] = {"created_at": Note.created_at, "updated_at": Note.updated_at}
+
+
+class NoteRepository(TenantRepository[Note]):
+    model = Note
+
+    async def page(self, params: PageParams, filters: NoteFilters) -> tuple[list[Note], str | None]:
+        stmt = self.select()
+        if filters.contact_id:
+            stmt = stmt.where(Note.contact_id == filters.contact_id)
+        if filters.account_id:
+            stmt = stmt.where(Note.account_id == filters.account_id)
+        if filters.author_id:
+            stmt = stmt.where(Note.author_id == filters.author_id)
+        if filters.mentioned:
+            stmt = stmt.where(Note.mentions.contains([filters.mentioned]))
+        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Note.id)
+        rows = await self.list(stmt)
+        name = sort.lstrip("-")
+        return page_of(rows, params, sort, lambda n: (getattr(n, name), n.id))
+
+    async def of_record(self, kind: str, record_id: UUID) -> list[Note]:
+        """The notes on a contact or an account, locked for a change."""
+        column = Note.contact_id if kind == "contact" else Note.account_id
+        return await self.list(self.select().where(column == record_id).with_for_update())

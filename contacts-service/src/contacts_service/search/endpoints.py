@@ -1,0 +1,82 @@
+"""Search routes. Included before the contacts router: ``GET /v1/contacts/lookup`` would
+otherwise be taken for ``GET /v1/contacts/{contact_id}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from crm_chassis.auth import PrincipalDep
+from crm_chassis.db import SessionDep
+from crm_chassis.pagination import Page
+from fastapi import APIRouter, Body, Query
+
+from contacts_service.accounts.schemas import AccountRead
+from contacts_service.contacts.schemas import ContactRead
+from contacts_service.deps import READ, PhoneRegionDep
+from contacts_service.search import service
+from contacts_service.search.fields import ACCOUNT, CONTACT
+from contacts_service.search.schemas import (
+    ContactMatches,
+    SearchRequest,
+    inline_schema,
+    parse_request,
+)
+
+router = APIRouter(tags=["search"])
+
+# The body is read raw and validated by parse_request (error paths like
+# ``filter_groups[0].filters[1].value``); its schema is documented here.
+SEARCH_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": inline_schema(SearchRequest)}},
+    }
+}
+
+
+@router.post("/v1/contacts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
+async def search_contacts(
+    session: SessionDep,
+    principal: PrincipalDep,
+    region: PhoneRegionDep,
+    body: Annotated[Any, Body()] = None,
+) -> Page[ContactRead]:
+    rows, cursor = await service.search(
+        session=session,
+        tenant_id=principal.tenant_id,
+        resource=CONTACT,
+        request=parse_request(body),
+        phone_region=region,
+    )
+    return Page(data=[ContactRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post("/v1/accounts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
+async def search_accounts(
+    session: SessionDep,
+    principal: PrincipalDep,
+    region: PhoneRegionDep,
+    body: Annotated[Any, Body()] = None,
+) -> Page[AccountRead]:
+    rows, cursor = await service.search(
+        session=session,
+        tenant_id=principal.tenant_id,
+        resource=ACCOUNT,
+        request=parse_request(body),
+        phone_region=region,
+    )
+    return Page(data=[AccountRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/v1/contacts/lookup", dependencies=READ)
+async def lookup_contacts_by_phone(
+    session: SessionDep,
+    principal: PrincipalDep,
+    region: PhoneRegionDep,
+    phone: Annotated[str, Query(min_length=1, max_length=40)],
+) -> ContactMatches:
+    """The contacts a phone number belongs to (any of their numbers), for call screen-pop."""
+    contacts = await service.lookup_phone(
+        session=session, tenant_id=principal.tenant_id, phone=phone, phone_region=region
+    )
+    return ContactMatches(data=[ContactRead.model_validate(c) for c in contacts])

@@ -1,0 +1,133 @@
+"""The search request body, parsed with error paths a client can act on.
+
+The body is validated here rather than by FastAPI so that every error, structural or
+semantic, names its place the same way: ``filter_groups[0].filters[1].value``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from crm_chassis.errors import ValidationFailed
+from crm_chassis.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contacts_service.contacts.schemas import ContactRead
+
+MAX_GROUPS = 5
+MAX_FILTERS = 10
+MAX_QUERY = 200
+
+
+class Operator(StrEnum):
+    EQ = "eq"
+    NEQ = "neq"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    IN = "in"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    EXISTS = "exists"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Filter(_Body):
+    field: str = Field(
+        min_length=1,
+        max_length=140,
+        description="A field of the resource, `custom.<key>` or `consent.<channel>.<purpose>`",
+    )
+    operator: Operator
+    value: Any = Field(
+        None,
+        description="Typed by the field; a list for `in`; true/false for `exists`",
+    )
+
+
+class FilterGroup(_Body):
+    filters: list[Filter] = Field(min_length=1, max_length=MAX_FILTERS)
+
+
+class SearchRequest(_Body):
+    """Records matching ANY group, where a group matches when ALL its filters do."""
+
+    filter_groups: list[FilterGroup] = Field(default_factory=list, max_length=MAX_GROUPS)
+    query: str | None = Field(
+        None,
+        max_length=MAX_QUERY,
+        description="Free text: every word must start a word of the names, emails, phones "
+        "or company; a phone number also matches any of the record's numbers",
+    )
+    sort: str | None = Field(
+        None,
+        max_length=140,
+        description="`created_at`, `-last_name`, `custom.<key>`...; `-` for descending; "
+        "records without a value come last either way",
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """``("filter_groups", 0, "filters", 1, "value")`` as ``filter_groups[0].filters[1].value``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "body"
+
+
+def parse_request(raw: Any) -> SearchRequest:
+    """The search body from its JSON form, or a 422 naming each bad place."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed(
+            "The search body must be a JSON object",
+            errors=[{"field": "body", "message": "must be a JSON object"}],
+        )
+    try:
+        return SearchRequest.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": field_path(err["loc"]),
+                "message": "unknown field" if err["type"] == "extra_forbidden" else err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        raise ValidationFailed("The search request did not validate", errors=errors) from exc
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON Schema with its ``$defs`` inlined, for an operation's request body
+    (a raw body keeps our error paths, so FastAPI does not see the model itself)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+class ContactMatches(BaseModel):
+    """The contacts a phone number belongs to (no pagination: a handful at most)."""
+
+    data: list[ContactRead]

@@ -29,7 +29,8 @@ test: install ## run every test: unit, integration (real PostgreSQL and NATS) an
 lint: install ## ruff (lint and format check) and mypy over the workspace
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy proto/src services/chassis/src services/testing/src deploy/local/src gateway/src contacts-service/src
+	$(UV) run --no-sync mypy proto/src services/chassis/src services/testing/src deploy/local/src gateway/src contacts-service/src cli/src \
+		sales-service/src marketing-service/src support-service/src analytics-service/src
 
 fmt: install ## format and auto-fix with ruff
 	$(UV) run --no-sync ruff format .
@@ -39,4 +40,7 @@ schemas: install ## regenerate proto/schemas from the event models
 	$(UV) run --no-sync python -m crm_proto.generate
 
 bench: install ## run the benchmarks in bench/, each printing ratios to a raw baseline
-	$(UV) run --no-sync python -m bench
+	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
+
+deploy-check: install ## check the Kubernetes manifests (every app probed, non-root, read-only, migrated)
+	$(UV) run --no-sync pytest tests/test_k8s_manifests.py -q

@@ -6,8 +6,14 @@ import pytest
 import yaml
 
 BASE = Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base"
-APPS = ["gateway", "contacts-service", "sales-service", "marketing-service", "support-service",
-        "analytics-service"]
+APPS = [
+    "gateway",
+    "contacts-service",
+    "sales-service",
+    "marketing-service",
+    "support-service",
+    "analytics-service",
+]
 
 
 def documents(name: str) -> dict[str, dict]:
@@ -24,8 +30,14 @@ def test_kustomization_lists_every_app():
 @pytest.mark.parametrize("app", APPS)
 def test_each_app_is_probed_non_root_and_read_only(app):
     docs = documents(app)
-    assert {"ServiceAccount", "Service", "Deployment", "Job", "HorizontalPodAutoscaler",
-            "PodDisruptionBudget"} <= set(docs)
+    assert {
+        "ServiceAccount",
+        "Service",
+        "Deployment",
+        "Job",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    } <= set(docs)
     pod = docs["Deployment"]["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     (container,) = pod["containers"]

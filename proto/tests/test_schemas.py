@@ -59,7 +59,7 @@ def test_subject_is_the_type_without_its_version():
 
 
 def test_new_event_refuses_a_payload_of_another_type():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="carries ContactCreated, not ContactDeleted"):
         new_event(
             type="crm.contacts.contact.created.v1",
             source="/crm/contacts-service",

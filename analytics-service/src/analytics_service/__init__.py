@@ -1,1 +1,4 @@
-"""analytics-service: Analytical CRM: the warehouse, OLAP, reports, forecasting, RFM, CLV, churn, attribution."""
+"""analytics-service.
+
+Analytical CRM: the warehouse, OLAP, reports, forecasting, RFM, CLV, churn, attribution.
+"""

@@ -13,5 +13,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
         name="analytics-service",
         settings=settings or AnalyticsSettings(),
         routers=[],
-        description="Analytical CRM: the warehouse, OLAP, reports, forecasting, RFM, CLV, churn, attribution.",
+        description=(
+            "Analytical CRM: the warehouse, OLAP, reports, forecasting, "
+            "RFM, CLV, churn, attribution."
+        ),
     )

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 
 def _phone_region(request: Request) -> str:
-    return request.app.state.settings.default_phone_region  # type: ignore[no-any-return]
+    return request.app.state.settings.default_phone_region
 
 
 PhoneRegionDep = Annotated[str, Depends(_phone_region)]

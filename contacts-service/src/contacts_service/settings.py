@@ -46,7 +46,7 @@ class ContactsSettings(ServiceSettings):
         # The chassis caps every body at max_body_bytes; upload routes need the file limit.
         self.body_limit_overrides = {
             UPLOAD_PATHS: self.attachment_max_bytes + UPLOAD_SLACK_BYTES,
-            **self.body_limit_overrides,
+            **self.body_limit_overrides,  # type: ignore[has-type]
         }
         return self
 

@@ -151,7 +151,7 @@ async def table_dumps(engine) -> list[str]:
         )
         dumps = []
         for table in tables:
-            rows = await conn.execute(text(f'SELECT t::text FROM "{table}" t'))  # noqa: S608
+            rows = await conn.execute(text(f'SELECT t::text FROM "{table}" t'))
             dumps += [_decode_bytea(r[0]) for r in rows]
         return dumps
 

@@ -1,1 +1,4 @@
-"""marketing-service: Marketing automation: segments, campaigns, tracking, journeys, scoring, consent."""
+"""marketing-service.
+
+Marketing automation: segments, campaigns, tracking, journeys, scoring, consent.
+"""

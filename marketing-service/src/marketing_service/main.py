@@ -13,5 +13,7 @@ def create_app(settings: MarketingSettings | None = None) -> FastAPI:
         name="marketing-service",
         settings=settings or MarketingSettings(),
         routers=[],
-        description="Marketing automation: segments, campaigns, tracking, journeys, scoring, consent.",
+        description=(
+            "Marketing automation: segments, campaigns, tracking, journeys, scoring, consent."
+        ),
     )

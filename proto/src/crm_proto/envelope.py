@@ -61,7 +61,7 @@ def new_event(
 
     model = payload_model(type)
     if not isinstance(data, model):
-        raise TypeError(f"{type} carries {model.__name__}, not {type(data).__name__}")
+        raise TypeError(f"{type} carries {model.__name__}, not {data.__class__.__name__}")
     return CloudEvent(
         id=str(uuid_utils.uuid7()),
         source=source,

@@ -59,7 +59,7 @@ def stale(directory: Path = SCHEMA_DIR) -> list[str]:
         for n, text in wanted.items()
         if not (directory / n).is_file() or (directory / n).read_text() != text
     ]
-    return sorted(out + [n for n in present - wanted.keys()])
+    return sorted(out + list(present - wanted.keys()))
 
 
 def write(directory: Path = SCHEMA_DIR) -> None:

@@ -7,6 +7,8 @@ package.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -19,7 +21,7 @@ M = TypeVar("M", bound=type[BaseModel])
 @dataclass(frozen=True)
 class EventSpec:
     type: str
-    model: type[BaseModel]
+    model: builtins.type[BaseModel]  # ``type`` is the field above inside this class
     description: str
 
 

@@ -1,1 +1,4 @@
-"""sales-service: Sales force automation: leads, pipelines, deals, products, quotes, orders, tasks, forecast."""
+"""sales-service.
+
+Sales force automation: leads, pipelines, deals, products, quotes, orders, tasks, forecast.
+"""

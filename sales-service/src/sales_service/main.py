@@ -13,5 +13,8 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
         name="sales-service",
         settings=settings or SalesSettings(),
         routers=[],
-        description="Sales force automation: leads, pipelines, deals, products, quotes, orders, tasks, forecast.",
+        description=(
+            "Sales force automation: leads, pipelines, deals, products, "
+            "quotes, orders, tasks, forecast."
+        ),
     )

@@ -110,8 +110,11 @@ async def test_a_streamed_oversized_body_under_an_idempotency_key_is_413_not_500
 
     app = make_app(IdempotencyMiddleware)  # inside the body limit, as in every service
     app.state.settings = SharedSettings()
-    headers = {"authorization": f"Bearer {token(app.state.settings)}", "idempotency-key": "k",
-               "content-type": "application/json"}
+    headers = {
+        "authorization": f"Bearer {token(app.state.settings)}",
+        "idempotency-key": "k",
+        "content-type": "application/json",
+    }
 
     async def chunks():
         for _ in range(10):

@@ -78,7 +78,8 @@ async def test_a_relay_killed_mid_run_and_restarted_delivers_each_event_once(
         session.add(Effect(key=event.id, tenant_id=event.tenantid))
 
     task = asyncio.create_task(
-        ConsumerRunner(Consumer("crash-test", {events[0].type: record}), sessions, bus).run())
+        ConsumerRunner(Consumer("crash-test", {events[0].type: record}), sessions, bus).run()
+    )
 
     async def all_applied():
         async with sessions() as s:

@@ -1,1 +1,4 @@
-"""support-service: Customer service: tickets, routing, SLA policies and clocks, calls, knowledge base, CSAT."""
+"""support-service.
+
+Customer service: tickets, routing, SLA policies and clocks, calls, knowledge base, CSAT.
+"""

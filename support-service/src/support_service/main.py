@@ -13,5 +13,8 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
         name="support-service",
         settings=settings or SupportSettings(),
         routers=[],
-        description="Customer service: tickets, routing, SLA policies and clocks, calls, knowledge base, CSAT.",
+        description=(
+            "Customer service: tickets, routing, SLA policies and "
+            "clocks, calls, knowledge base, CSAT."
+        ),
     )

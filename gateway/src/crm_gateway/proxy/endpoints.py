@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from crm_chassis.auth import VerifiedTokens
 from fastapi import APIRouter
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from crm_gateway.proxy.client import UpstreamClient, UpstreamResponse
 from crm_gateway.proxy.routes import SERVICE_BY_PREFIX, service_for
-from crm_chassis.auth import VerifiedTokens
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -217,7 +219,7 @@ class ListUpdated(_Payload):
     """A static list was renamed or described anew."""
 
     list: ListSnapshot
-    changed: list[str]
+    changed: builtins.list[str]  # ``list`` is the field above inside this class
 
 
 @event_type("crm.contacts.list.deleted.v1")

@@ -8,8 +8,8 @@ consumers and the job runner next to the API.
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 

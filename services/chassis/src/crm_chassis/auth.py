@@ -134,7 +134,7 @@ def current_principal(request: Request) -> Principal:
     """The verified caller of this request (cached on the request and per token)."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     tokens = getattr(request.app.state, "tokens", None)
     header = request.headers.get("authorization")
     if tokens is None:

@@ -71,7 +71,7 @@ class Bus:
         """Begin connecting; returns at once."""
         self._task = asyncio.create_task(self._connect_loop(), name=f"bus-connect-{self.name}")
 
-    async def wait_ready(self, timeout: float | None = None) -> JetStreamContext:
+    async def wait_ready(self, timeout: float | None = None) -> JetStreamContext:  # noqa: ASYNC109
         """The JetStream context, once connected and the streams exist."""
         await asyncio.wait_for(self._ready.wait(), timeout)
         assert self.js is not None

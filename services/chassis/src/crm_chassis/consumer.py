@@ -67,7 +67,7 @@ class ConsumerRunner:
         self.bus = bus
         self.batch_size = batch_size
 
-    async def _subscribe(self):  # type: ignore[no-untyped-def]
+    async def _subscribe(self):
         js = await self.bus.wait_ready()
         c = self.consumer
         config = ConsumerConfig(
@@ -171,19 +171,25 @@ class ConsumerRunner:
         for msg in done:
             await msg.ack()
         metrics.EVENTS_CONSUMED.labels(c.name, "ok").inc(len(done))
-        for msg, event, exc in failed:
-            await self._retry_or_give_up(msg, event, exc)
+        for msg, event, error in failed:
+            await self._retry_or_give_up(msg, event, error)
 
     async def _retry_or_give_up(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
         c = self.consumer
         delivered = msg.metadata.num_delivered
         if delivered >= c.max_deliver:
-            log.error("consumer %s gives up on event %s after %d deliveries: %s",
-                      c.name, event.id, delivered, exc)
+            log.error(
+                "consumer %s gives up on event %s after %d deliveries: %s",
+                c.name,
+                event.id,
+                delivered,
+                exc,
+            )
             await self._dead_letter(msg, repr(exc))
         else:
-            log.warning("consumer %s failed event %s (delivery %d): %s",
-                        c.name, event.id, delivered, exc)
+            log.warning(
+                "consumer %s failed event %s (delivery %d): %s", c.name, event.id, delivered, exc
+            )
             metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
             await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
 

@@ -69,13 +69,22 @@ class IdempotencyMiddleware:
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
         try:
             await _read_body(receive, body, hasher)
-            await self._handle(scope, receive, send, principal.tenant_id, key, hasher.hexdigest(),
-                               body)
+            await self._handle(
+                scope, receive, send, principal.tenant_id, key, hasher.hexdigest(), body
+            )
         finally:
             body.close()
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send, tenant_id: Any,
-                      key: str, digest: str, body: Any) -> None:
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        tenant_id: Any,
+        key: str,
+        digest: str,
+        body: Any,
+    ) -> None:
         app_state = scope["app"].state
         sessions: async_sessionmaker[AsyncSession] = app_state.sessions
         claimed, stored = await _claim(sessions, tenant_id, key, digest)
@@ -144,7 +153,7 @@ async def _read_body(receive: Receive, sink: Any, hasher: Any) -> None:
             return
 
 
-async def _claim(sessions, tenant_id, key, digest):  # type: ignore[no-untyped-def]
+async def _claim(sessions, tenant_id, key, digest):
     async with sessions() as session, session.begin():
         # A key past its lifetime, or stuck in flight after a crash, is free again.
         await session.execute(
@@ -176,7 +185,7 @@ async def _claim(sessions, tenant_id, key, digest):  # type: ignore[no-untyped-d
         return False, row
 
 
-async def _settle(sessions, tenant_id, key, status, headers, chunks):  # type: ignore[no-untyped-def]
+async def _settle(sessions, tenant_id, key, status, headers, chunks):
     where = (idempotency_keys.c.tenant_id == tenant_id) & (idempotency_keys.c.key == key)
     try:
         async with sessions() as session, session.begin():
@@ -197,7 +206,7 @@ async def _settle(sessions, tenant_id, key, status, headers, chunks):  # type: i
         log.exception("could not store the response of idempotency key %s", key)
 
 
-async def _replay(send: Send, stored) -> None:  # type: ignore[no-untyped-def]
+async def _replay(send: Send, stored) -> None:
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
         for k, v in (stored.response_headers or {}).items()

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from crm_chassis.tables import infra_metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def _include_object(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and name == "alembic_version")
 
 

@@ -12,6 +12,7 @@ drops them as duplicates within its window, and consumers' inbox drops any later
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from uuid import UUID
@@ -145,10 +146,8 @@ class OutboxRelay:
                 published = await self.publish_batch()
                 backoff = 0.2
                 if published < self.batch_size:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.idle_interval)
-                    except TimeoutError:
-                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

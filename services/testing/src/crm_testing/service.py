@@ -66,3 +66,19 @@ async def eventually(
             if asyncio.get_running_loop().time() >= deadline:
                 raise
         await asyncio.sleep(interval)
+
+
+async def assert_boots_ready(app: FastAPI) -> None:
+    """``app`` starts, is alive and ready (database and NATS), and answers unknown routes
+    with a 404 problem: what every service must do before it does anything else."""
+    async with running(app), client(app) as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+
+        async def ready() -> None:  # NATS connects in the background
+            response = await http.get("/readyz")
+            assert response.json()["checks"] == {"database": True, "nats": True}
+
+        await eventually(ready)
+        missing = await http.get("/v1/anything")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"

@@ -258,3 +258,21 @@ async def test_deleting_a_contact_keeps_shared_lines_on_the_account_only(
         assert [(x["title"], x["contact_id"]) for x in lines] == [("Deal created: Both", None)]
 
     await eventually(contact_forgotten)
+
+
+async def test_an_event_naming_a_merged_away_contact_lands_on_the_survivor(api, tenant, publish):
+    survivor = (await api.post("/v1/contacts", json={"first_name": "Ada"})).json()
+    twin = (await api.post("/v1/contacts", json={"first_name": "Ada L"})).json()
+    merged = await api.post(
+        "/v1/contacts/merge", json={"primary_id": survivor["id"], "merged_ids": [twin["id"]]}
+    )
+    assert merged.status_code == 200, merged.text
+    # sales-service had not yet seen the merge when it published this
+    await publish(sales_event(tenant, deal(contact_id=twin["id"], name="Late deal")))
+
+    async def on_survivor():
+        lines = await timeline(api, f"/v1/contacts/{survivor['id']}/timeline", kind="deal")
+        assert [x["title"] for x in lines] == ["Deal created: Late deal"]
+        assert lines[0]["contact_id"] == survivor["id"]
+
+    await eventually(on_survivor)

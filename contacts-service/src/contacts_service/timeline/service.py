@@ -57,8 +57,10 @@ async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
     account_id = _uuid(lookup(data, rule.account))
     if contact_id is None and account_id is None:
         return  # about nobody this service knows: no timeline shows it
-    if contact_id is not None and await _erased(session, tenant_id, contact_id):
-        return  # an event still in flight when the person's data was erased (C10)
+    if contact_id is not None:
+        contact_id = await _current_contact(session, tenant_id, contact_id)
+        if contact_id is None:
+            return  # an event still in flight when the person's data was erased (C10)
     values = {
         "tenant_id": tenant_id,
         "contact_id": contact_id,
@@ -90,13 +92,29 @@ async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
     await session.execute(stmt)
 
 
-async def _erased(session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> bool:
+async def _current_contact(
+    session: AsyncSession, tenant_id: UUID, contact_id: UUID, depth: int = 0
+) -> UUID | None:
+    """Where the contact's lines belong now: itself; the survivor it was merged into
+    (events still in flight at merge time name the old id); None once erased."""
     from contacts_service.contacts.models import Contact
+    from contacts_service.merge.models import Merge
 
-    erased = await session.execute(
+    found = await session.execute(
         select(Contact.erased_at).where(Contact.tenant_id == tenant_id, Contact.id == contact_id)
     )
-    return erased.scalar_one_or_none() is not None
+    row = found.first()
+    if row is not None:
+        return None if row.erased_at is not None else contact_id
+    survivor = await session.scalar(
+        select(Merge.primary_id)
+        .where(Merge.tenant_id == tenant_id, Merge.merged_ids.contains([contact_id]))
+        .order_by(Merge.created_at.desc())
+        .limit(1)
+    )
+    if survivor is None or depth > 10:
+        return contact_id  # not (yet) known here: keep the line under the id it names
+    return await _current_contact(session, tenant_id, survivor, depth + 1)
 
 
 def handler(rule: Rule) -> Handler:

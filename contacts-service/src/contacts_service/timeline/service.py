@@ -100,8 +100,12 @@ async def _current_contact(
     from contacts_service.contacts.models import Contact
     from contacts_service.merge.models import Merge
 
+    # FOR SHARE: an erasure holds the row FOR UPDATE until it commits, so a line is
+    # either written before it (and deleted by it) or sees the contact erased.
     found = await session.execute(
-        select(Contact.erased_at).where(Contact.tenant_id == tenant_id, Contact.id == contact_id)
+        select(Contact.erased_at)
+        .where(Contact.tenant_id == tenant_id, Contact.id == contact_id)
+        .with_for_update(read=True)
     )
     row = found.first()
     if row is not None:

@@ -96,8 +96,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def service(
-    db_url: str, nats_url: str, workdir: Path, workers: int, *, background: bool = True,
-    nice: int = 0, name: str = "service",
+    db_url: str,
+    nats_url: str,
+    workdir: Path,
+    workers: int,
+    *,
+    background: bool = True,
+    nice: int = 0,
+    name: str = "service",
 ) -> Iterator[tuple[str, int]]:
     """contacts-service under uvicorn, as a child process in its own process group.
 
@@ -300,9 +306,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> Figures:
             if args.relay_process
             else contextlib.nullcontext(("", 0))
         )
-        with worker, service(
-            db_url, nats_url, workdir, args.workers, background=not args.relay_process
-        ) as (base, pid):
+        with (
+            worker,
+            service(db_url, nats_url, workdir, args.workers, background=not args.relay_process) as (
+                base,
+                pid,
+            ),
+        ):
             await wait_ready(base)
             conn = await asyncpg.connect(plain_url)
             try:

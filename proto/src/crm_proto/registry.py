@@ -8,7 +8,6 @@ package.
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar

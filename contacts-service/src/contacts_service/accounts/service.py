@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.errors import NotFound, ValidationFailed
+from crm_chassis.errors import ValidationFailed
 from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
@@ -58,10 +58,7 @@ async def create(
 async def get(
     *, session: AsyncSession, tenant_id: UUID, account_id: UUID, for_update: bool = False
 ) -> Account:
-    account = await AccountRepository(session, tenant_id).get(account_id, for_update=for_update)
-    if account is None:
-        raise NotFound(f"No account {account_id}")
-    return account
+    return await AccountRepository(session, tenant_id).require(account_id, for_update=for_update)
 
 
 async def list_page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.errors import Conflict, NotFound
+from crm_chassis.errors import Conflict
 from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
@@ -58,10 +58,7 @@ async def create(
 async def get(
     *, session: AsyncSession, tenant_id: UUID, contact_id: UUID, for_update: bool = False
 ) -> Contact:
-    contact = await ContactRepository(session, tenant_id).get(contact_id, for_update=for_update)
-    if contact is None:
-        raise NotFound(f"No contact {contact_id}")
-    return contact
+    return await ContactRepository(session, tenant_id).require(contact_id, for_update=for_update)
 
 
 async def list_page(

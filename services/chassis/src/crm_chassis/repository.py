@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_chassis.errors import NotFound
 from crm_chassis.orm import Entity
 
 M = TypeVar("M", bound=Entity)
@@ -40,6 +41,14 @@ class TenantRepository(Generic[M]):
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def require(self, id_: UUID, *, for_update: bool = False) -> M:
+        """The row with ``id_``, or :class:`NotFound` (also for another tenant's row)."""
+        entity = await self.get(id_, for_update=for_update)
+        if entity is None:
+            label = getattr(self, "label", self.model.__name__.lower())
+            raise NotFound(f"No {label} {id_}")
+        return entity
 
     async def get_many(self, ids: Sequence[UUID]) -> list[M]:
         if not ids:

@@ -56,3 +56,25 @@ async def other_api(contacts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def anonymous(contacts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client(contacts_app) as c:
         yield c
+
+
+@pytest.fixture
+async def import_files_cleaned_up(contacts_app: FastAPI) -> AsyncIterator[None]:
+    """After the test, wait for finished imports' files to be deleted (a job does it once
+    the import has committed), so the next test's truncation leaves none behind."""
+    from crm_chassis.tables import jobs
+    from crm_testing.service import eventually
+    from sqlalchemy import func, select
+
+    yield
+
+    async def no_cleanup_pending() -> None:
+        async with contacts_app.state.sessions() as session:
+            stmt = (
+                select(func.count())
+                .select_from(jobs)
+                .where(jobs.c.kind == "contacts.import.cleanup", jobs.c.done_at.is_(None))
+            )
+            assert (await session.execute(stmt)).scalar_one() == 0
+
+    await eventually(no_cleanup_pending, within=15)

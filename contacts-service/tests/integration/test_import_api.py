@@ -5,27 +5,11 @@ import io
 import json
 
 import pytest
-from crm_chassis.tables import jobs, outbox
+from crm_chassis.tables import outbox
 from crm_testing.service import eventually
 from sqlalchemy import func, select
 
-
-@pytest.fixture(autouse=True)
-async def files_cleaned_up(contacts_app):
-    """After each test, wait for the finished imports' files to be deleted (a job does it
-    once the import has committed), so the next test's truncation leaves none behind."""
-    yield
-
-    async def no_cleanup_pending():
-        async with contacts_app.state.sessions() as session:
-            stmt = (
-                select(func.count())
-                .select_from(jobs)
-                .where(jobs.c.kind == "contacts.import.cleanup", jobs.c.done_at.is_(None))
-            )
-            assert (await session.execute(stmt)).scalar_one() == 0
-
-    await eventually(no_cleanup_pending, within=15)
+pytestmark = pytest.mark.usefixtures("import_files_cleaned_up")
 
 
 COMPLETED = "crm.contacts.import.completed.v1"

@@ -66,3 +66,45 @@ async def test_a_streamed_body_without_length_is_cut_at_the_paths_limit(http):
     cut = await http.post("/v1/contacts/abc/attachments", content=chunks(1200))
     assert cut.status_code == 413
     assert cut.json()["type"].endswith("/payload-too-large")
+
+
+async def test_an_oversized_body_gets_its_413_over_a_real_socket_not_a_reset():
+    """The rejected body is read before answering: closing a socket with unread data
+    resets it, and a client (or the gateway) would see a dropped connection, not the 413."""
+    import asyncio
+
+    import uvicorn
+    from crm_local.ports import free_port
+    from crm_testing.service import eventually
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(make_app(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+
+        async def started():
+            assert server.started
+
+        await eventually(started)
+        for declared in (True, False):  # by Content-Length, and as chunks stream in
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            body = b"x" * 20_000_000
+            if declared:
+                head = f"POST /v1/things HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n"
+                writer.write(head.encode() + b"\r\n" + body)
+            else:
+                head = "POST /v1/things HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                writer.write(head.encode() + b"\r\n")
+                for start in range(0, len(body), 65536):
+                    part = body[start : start + 65536]
+                    writer.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                writer.write(b"0\r\n\r\n")
+            await writer.drain()
+            status_line = await reader.readline()
+            writer.close()
+            assert status_line.startswith(b"HTTP/1.1 413"), (declared, status_line)
+    finally:
+        server.should_exit = True
+        await serving

@@ -52,6 +52,27 @@ class RequestContextMiddleware:
             context.traceparent.reset(tp_token)
 
 
+LINGER_BYTES = 64 * 1024 * 1024
+"""A rejected body up to this size is read and dropped before the 413 goes out.
+
+Answering while the client is still sending makes the server close a socket with unread
+data, which the kernel turns into a reset: the client (or the gateway proxying it) then
+loses the 413 and sees a dropped connection. Reading the rest first, like a web server's
+lingering close, lets the answer arrive; past this size the connection is simply cut.
+"""
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    read = 0
+    while read <= budget:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 class BodySizeLimitMiddleware:
     """413 problem for a body over ``max_bytes``, by Content-Length or as it streams in.
 
@@ -82,6 +103,8 @@ class BodySizeLimitMiddleware:
         max_bytes = self.limit_for(scope.get("path", ""))
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > max_bytes:
+            if int(length) <= LINGER_BYTES:
+                await _drain(receive, LINGER_BYTES)
             await self._reject(scope, send, max_bytes)
             return
         received = 0
@@ -92,6 +115,8 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
+                    if message.get("more_body", False):
+                        await _drain(receive, LINGER_BYTES)
                     # An HTTPException passes through FastAPI's body parsing untouched and
                     # is rendered as a problem by the chassis handlers.
                     raise HTTPException(413, f"The request body exceeds {max_bytes} bytes")

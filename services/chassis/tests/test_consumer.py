@@ -133,5 +133,39 @@ async def test_a_failing_handler_rolls_back_and_its_event_goes_to_the_dead_lette
     assert "cannot handle this" in msg.headers["Crm-Error"]
 
 
+async def test_a_failing_event_in_a_batch_leaves_the_others_applied_once(sessions, bus):
+    """The batch runs without savepoints first; one failure reruns it with a savepoint per
+    event, so the good events take effect once and only the bad one is retried."""
+    events = [an_event() for _ in range(5)]
+    bad = events[2].id
+    calls: list[str] = []
+
+    async def picky(session, event):
+        calls.append(event.id)
+        session.add(Effect(key=event.id, tenant_id=event.tenantid))
+        if event.id == bad:
+            raise ValueError("not this one")
+
+    for event in events:  # all in the stream before the first fetch: one batch
+        await publish_raw(bus, event, event.id)
+    consumer = Consumer("test-batch", {TYPE: picky}, max_deliver=2, backoff=(0.05,))
+    task = await running(ConsumerRunner(consumer, sessions, bus))
+
+    async def dead_lettered():
+        info = await bus.js.stream_info(DLQ_STREAM)
+        assert info.state.messages == 1
+
+    try:
+        await eventually(dead_lettered)
+    finally:
+        task.cancel()
+    assert sorted(await effects(sessions)) == sorted(e.id for e in events if e.id != bad)
+    assert calls.count(bad) >= 2  # once per delivery at least, never committed
+    nc = await nats.connect(bus.url)
+    msg = await nc.jetstream().get_msg(DLQ_STREAM, 1)
+    await nc.close()
+    assert json.loads(msg.data)["id"] == bad
+
+
 async def _expect(awaitable, expected):
     assert await awaitable == expected

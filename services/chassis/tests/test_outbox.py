@@ -7,7 +7,7 @@ import pytest
 from crm_chassis.bus import STREAM, Bus
 from crm_chassis.outbox import OutboxRelay, emit
 from crm_chassis.tables import outbox
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select
 
 from .conftest import Widget
 from .events import an_event
@@ -33,7 +33,7 @@ async def stream_events(nats_url: str) -> list[dict]:
 
 async def pending(sessions) -> int:
     async with sessions() as s:
-        stmt = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        stmt = select(func.count()).select_from(outbox)
         return (await s.execute(stmt)).scalar_one()
 
 
@@ -58,7 +58,7 @@ async def test_event_commits_with_the_state_change_or_not_at_all(sessions):
         assert (await s.execute(select(func.count()).select_from(Widget))).scalar_one() == 0
 
 
-async def test_relay_publishes_with_the_event_id_as_msg_id_and_marks_rows(sessions, private_nats):
+async def test_relay_publishes_with_the_event_id_as_msg_id_and_deletes_rows(sessions, private_nats):
     server, bus = private_nats
     events = [an_event() for _ in range(5)]
     async with sessions() as s, s.begin():
@@ -110,17 +110,21 @@ async def test_writes_succeed_while_nats_is_down_and_publish_once_when_it_return
 async def test_a_relay_that_dies_after_publishing_republishes_without_duplicates(
     sessions, private_nats
 ):
-    """A crash between publishing and marking leaves rows pending; the restart's
+    """A crash between publishing and the commit leaves rows pending; the restart's
     re-publication is dropped by JetStream (same Nats-Msg-Id within its window)."""
     server, bus = private_nats
     events = [an_event() for _ in range(10)]
     async with sessions() as s, s.begin():
         await emit(s, *events)
+    async with sessions() as s:
+        before = [dict(r._mapping) for r in await s.execute(select(outbox))]
     relay = OutboxRelay(sessions, bus, batch_size=6)
     assert await relay.publish_batch() == 6
-    # The state a kill -9 between publish and commit leaves: published, not marked.
+    assert await pending(sessions) == 4
+    # The state a kill -9 between publish and commit leaves: published, rows still there.
     async with sessions() as s, s.begin():
-        await s.execute(update(outbox).values(published_at=None))
+        await s.execute(delete(outbox))
+        await s.execute(insert(outbox), before)
     restarted = OutboxRelay(sessions, bus, batch_size=100)
     assert await restarted.publish_batch() == 10
     assert [e["id"] for e in await stream_events(server.url)] == [e.id for e in events]

@@ -5,7 +5,7 @@ later is exported without changing this module. Erasure anonymises the contact r
 place (its id stays valid for every reference, here and in other services), deletes what
 is about the person (notes, attachments and their content, timeline lines, duplicate
 pairs), scrubs merge audit snapshots, and removes copies of the person's data that the
-platform machinery keeps: published outbox rows and stored idempotent responses. Then
+platform machinery keeps: stored idempotent responses. Then
 ``crm.contacts.contact.erased.v1`` tells every other service to do the same.
 
 The event stream itself (JetStream) keeps published events until its retention ends;
@@ -20,7 +20,7 @@ from uuid import UUID
 
 from crm_chassis.errors import Conflict, NotFound
 from crm_chassis.outbox import emit
-from crm_chassis.tables import idempotency_keys, outbox
+from crm_chassis.tables import idempotency_keys
 from crm_proto.events.contacts import ContactErased
 from sqlalchemy import and_, delete, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -190,11 +190,12 @@ async def erase(*, session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> 
 
 
 async def forget_copies(session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> int:
-    """Delete published events and stored responses that mention the contact, or a
-    contact merged into it (whose events carry the same person's data).
+    """Delete stored responses of idempotent requests that mention the contact, or a
+    contact merged into it (whose responses carry the same person's data).
 
-    Rows not yet published stay (consumers must see them in order); a follow-up run after
-    the relay caught up removes them too.
+    The outbox needs nothing: the relay deletes each row once published, and rows still
+    pending must go out (consumers, the erasure event among them, see them in order).
+    The follow-up run catches a response stored by a request that was in flight.
     """
     merged = await session.execute(
         select(func.unnest(Merge.merged_ids)).where(
@@ -204,13 +205,6 @@ async def forget_copies(session: AsyncSession, tenant_id: UUID, contact_id: UUID
     ids = {contact_id, *merged.scalars()}
     removed = 0
     for needle in (str(i).encode() for i in ids):
-        published = await session.execute(
-            delete(outbox).where(
-                outbox.c.tenant_id == tenant_id,
-                outbox.c.published_at.is_not(None),
-                func.position(literal(needle).op("IN")(outbox.c.body)) > 0,
-            )
-        )
         stored = await session.execute(
             delete(idempotency_keys).where(
                 idempotency_keys.c.tenant_id == tenant_id,
@@ -220,7 +214,7 @@ async def forget_copies(session: AsyncSession, tenant_id: UUID, contact_id: UUID
                 ),
             )
         )
-        removed += int(published.rowcount or 0) + int(stored.rowcount or 0)  # type: ignore[attr-defined]
+        removed += int(stored.rowcount or 0)  # type: ignore[attr-defined]
     return removed
 
 
@@ -228,7 +222,7 @@ FORGET_JOB = "privacy.forget_copies"
 
 
 async def schedule_follow_up(session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> None:
-    """Run :func:`forget_copies` again once the relay has published what was pending."""
+    """Run :func:`forget_copies` again once requests in flight have stored their responses."""
     from datetime import timedelta
 
     from crm_chassis.jobs import schedule

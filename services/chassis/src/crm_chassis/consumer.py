@@ -51,6 +51,10 @@ class Consumer:
         return sorted({subject_for(t) for t in self.handlers})
 
 
+class _HandlerFailed(Exception):
+    """A handler raised in a batch run without savepoints: run it again with them."""
+
+
 class ConsumerRunner:
     """Pulls and handles one consumer's events until cancelled."""
 
@@ -111,12 +115,13 @@ class ConsumerRunner:
         await self.handle_batch([msg])
 
     async def handle_batch(self, messages: list[Msg]) -> None:
-        """Handle fetched messages in one transaction, each handler in its own savepoint.
+        """Handle fetched messages in one transaction; acks go out after the commit.
 
         The inbox rows of the whole batch are inserted in one statement; a handler runs only
-        for an event whose row was new. One commit per batch instead of one per event; a
-        failing handler rolls back to its savepoint, its inbox row is removed again, and
-        its message alone is retried (or dead-lettered). Acks go out after the commit.
+        for an event whose row was new. One commit per batch instead of one per event. The
+        batch is first run as it comes; if a handler fails, that transaction is rolled back
+        and the batch is run again with each handler in its own savepoint, so a failing
+        event alone (its inbox row removed again) is retried or dead-lettered.
         """
         c = self.consumer
         work: list[tuple[Msg, CloudEvent, Handler]] = []
@@ -133,37 +138,11 @@ class ConsumerRunner:
             work.append((msg, event, handler))
         if not work:
             return
-        done: list[Msg] = []
-        failed: list[tuple[Msg, CloudEvent, Exception]] = []
         try:
-            async with self.sessions() as session, session.begin():
-                ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
-                inserted = await session.execute(
-                    insert(inbox)
-                    .values([{"consumer": c.name, "event_id": i} for i in ids])
-                    .on_conflict_do_nothing()
-                    .returning(inbox.c.event_id)
-                )
-                fresh = set(inserted.scalars())
-                for msg, event, handler in work:
-                    event_id = UUID(event.id)
-                    if event_id not in fresh:  # seen before (or twice in this batch)
-                        done.append(msg)
-                        continue
-                    fresh.discard(event_id)
-                    try:
-                        async with session.begin_nested():
-                            await handler(session, event)
-                        done.append(msg)
-                    except Exception as exc:
-                        failed.append((msg, event, exc))
-                if failed:
-                    await session.execute(
-                        delete(inbox).where(
-                            inbox.c.consumer == c.name,
-                            inbox.c.event_id.in_([UUID(e.id) for _, e, _ in failed]),
-                        )
-                    )
+            try:
+                done, failed = await self._apply(work, isolate=len(work) == 1)
+            except _HandlerFailed:
+                done, failed = await self._apply(work, isolate=True)
         except Exception as exc:  # the commit itself failed: every message is retried
             log.warning("consumer %s could not commit a batch: %s", c.name, exc)
             failed = [(msg, event, exc) for msg, event, _ in work]
@@ -173,6 +152,54 @@ class ConsumerRunner:
         metrics.EVENTS_CONSUMED.labels(c.name, "ok").inc(len(done))
         for msg, event, error in failed:
             await self._retry_or_give_up(msg, event, error)
+
+    async def _apply(
+        self, work: list[tuple[Msg, CloudEvent, Handler]], *, isolate: bool
+    ) -> tuple[list[Msg], list[tuple[Msg, CloudEvent, Exception]]]:
+        """Run the batch in one transaction: the messages done and those that failed.
+
+        Without ``isolate`` a failing handler aborts the whole transaction
+        (:class:`_HandlerFailed`); with it, each handler runs in a savepoint.
+        """
+        c = self.consumer
+        done: list[Msg] = []
+        failed: list[tuple[Msg, CloudEvent, Exception]] = []
+        async with self.sessions() as session, session.begin():
+            ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
+            inserted = await session.execute(
+                insert(inbox)
+                .values([{"consumer": c.name, "event_id": i} for i in ids])
+                .on_conflict_do_nothing()
+                .returning(inbox.c.event_id)
+            )
+            fresh = set(inserted.scalars())
+            for msg, event, handler in work:
+                event_id = UUID(event.id)
+                if event_id not in fresh:  # seen before (or twice in this batch)
+                    done.append(msg)
+                    continue
+                fresh.discard(event_id)
+                if not isolate:
+                    try:
+                        await handler(session, event)
+                    except Exception as exc:
+                        raise _HandlerFailed from exc
+                    done.append(msg)
+                    continue
+                try:
+                    async with session.begin_nested():
+                        await handler(session, event)
+                    done.append(msg)
+                except Exception as exc:
+                    failed.append((msg, event, exc))
+            if failed:
+                await session.execute(
+                    delete(inbox).where(
+                        inbox.c.consumer == c.name,
+                        inbox.c.event_id.in_([UUID(e.id) for _, e, _ in failed]),
+                    )
+                )
+        return done, failed
 
     async def _retry_or_give_up(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
         c = self.consumer

@@ -33,8 +33,6 @@ outbox = Table(
     Column("subject", String(200), nullable=False, comment="NATS subject"),
     Column("body", LargeBinary, nullable=False, comment="the CloudEvent, JSON, as published"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("published_at", DateTime(timezone=True)),
-    Index("ix_outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
 )
 
 inbox = Table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import nats
@@ -15,6 +16,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+
+from crm_chassis.batch_publish import BatchPublisher
 
 log = logging.getLogger("crm.bus")
 
@@ -60,6 +63,7 @@ class Bus:
         self.name = name
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
+        self.publisher: BatchPublisher | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -77,6 +81,17 @@ class Bus:
         assert self.js is not None
         return self.js
 
+    async def publish_stored(
+        self,
+        messages: Sequence[tuple[str, bytes, str]],
+        timeout: float,  # noqa: ASYNC109 (the whole batch's deadline, acks included)
+    ) -> None:
+        """Publish ``(subject, body, msg_id)`` messages in order and return once JetStream
+        stored every one (see :mod:`crm_chassis.batch_publish`)."""
+        await self.wait_ready()
+        assert self.publisher is not None
+        await self.publisher.publish(messages, timeout)
+
     async def _connect_loop(self) -> None:
         delay = 0.2
         while True:
@@ -91,6 +106,7 @@ class Bus:
                     error_cb=self._on_error,
                 )
                 self.js = self.nc.jetstream(timeout=5)
+                self.publisher = BatchPublisher(self.nc)
                 await ensure_streams(self.js)
                 self._ready.set()
                 log.info("connected to NATS at %s", self.url)

@@ -120,16 +120,14 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Claim, publish and delete one batch; the number of rows published."""
-        js = await self.bus.wait_ready()
+        await self.bus.wait_ready()
         async with self.sessions() as session, session.begin():
             rows = (await session.execute(_CLAIM, {"n": self.batch_size})).all()
             if not rows:
                 return 0
-            futures = [
-                await js.publish_async(row.subject, row.body, headers={"Nats-Msg-Id": str(row.id)})
-                for row in rows
-            ]
-            await asyncio.wait_for(asyncio.gather(*futures), self.publish_timeout)
+            await self.bus.publish_stored(
+                [(row.subject, row.body, str(row.id)) for row in rows], self.publish_timeout
+            )
             await session.execute(_DELETE, {"ids": [row.id for row in rows]})
         metrics.OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)

@@ -42,6 +42,6 @@ class ServiceSettings(SharedSettings):
     body_limit_overrides: dict[str, int] = {}
     """Path pattern (regex, matched against the whole path) -> body limit for those paths,
     e.g. ``{"/v1/contacts/[^/]+/attachments": 27_262_976}`` for uploads. First match wins."""
-    outbox_batch_size: int = 500
+    outbox_batch_size: int = 1000
     run_background: bool = True
     """Run the outbox relay, consumers and job runner inside the API process."""

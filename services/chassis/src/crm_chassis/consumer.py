@@ -23,8 +23,8 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, Uuid, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_chassis import metrics
@@ -32,6 +32,20 @@ from crm_chassis.bus import DLQ_PREFIX, STREAM, Bus
 from crm_chassis.tables import inbox
 
 log = logging.getLogger("crm.consumer")
+
+# One statement whatever the batch size (a VALUES list would be compiled for each size).
+_REMEMBER = (
+    insert(inbox)
+    .from_select(
+        ["consumer", "event_id"],
+        select(
+            bindparam("consumer", type_=String),
+            func.unnest(bindparam("ids", type_=ARRAY(Uuid))),
+        ),
+    )
+    .on_conflict_do_nothing()
+    .returning(inbox.c.event_id)
+)
 
 Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 
@@ -166,12 +180,7 @@ class ConsumerRunner:
         failed: list[tuple[Msg, CloudEvent, Exception]] = []
         async with self.sessions() as session, session.begin():
             ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
-            inserted = await session.execute(
-                insert(inbox)
-                .values([{"consumer": c.name, "event_id": i} for i in ids])
-                .on_conflict_do_nothing()
-                .returning(inbox.c.event_id)
-            )
+            inserted = await session.execute(_REMEMBER, {"consumer": c.name, "ids": ids})
             fresh = set(inserted.scalars())
             for msg, event, handler in work:
                 event_id = UUID(event.id)

@@ -58,6 +58,7 @@ class Figures:
     api_seconds: float
     drain_after_seconds: float
     drain_total_seconds: float
+    timeline_after_seconds: float
     copy_same_shape_seconds: float
     copy_no_index_seconds: float
     copy_plain_seconds: float
@@ -236,6 +237,22 @@ async def wait_drained(conn: object, started: float) -> float:
         await asyncio.sleep(0.1)
 
 
+async def wait_consumed(nats_url: str, durable: str, started: float) -> float:
+    """Seconds from ``started`` until the durable consumer has handled every message."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        while True:
+            info = await js.consumer_info("CRM", durable)
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                return time.perf_counter() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
+
+
 async def stream_messages(nats_url: str) -> int:
     import nats
 
@@ -324,6 +341,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Figures:
                 after = cpu_seconds(pid, pg.data_dir)
                 await wait_drained(conn, ended)
                 drained = time.perf_counter()
+                timeline = await wait_consumed(nats_url, "contacts-timeline", ended)
                 published = await stream_messages(nats_url)
                 count = await conn.fetchval(
                     "SELECT count(*) FROM contacts WHERE external_id LIKE 'bench-%'"
@@ -345,6 +363,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Figures:
             api_seconds=api_seconds,
             drain_after_seconds=drained - ended,
             drain_total_seconds=drained - started,
+            timeline_after_seconds=timeline,
             copy_same_shape_seconds=same_shape,
             copy_no_index_seconds=no_index,
             copy_plain_seconds=plain,
@@ -390,6 +409,10 @@ def report(f: Figures, args: argparse.Namespace) -> None:
         f"  outbox drained {f.drain_after_seconds:.2f} s after the last response "
         f"({f.drain_total_seconds:.2f} s from the first request; "
         f"{f.rows / f.drain_total_seconds:,.0f} events/s); stream CRM holds {f.published:,}"
+    )
+    print(
+        f"  timeline consumer caught up {f.timeline_after_seconds:.2f} s after the last response"
+        " (every contact.created is a line on the contact's timeline)"
     )
 
 

@@ -1,8 +1,8 @@
 """Every event contacts-service consumes, with its handler, registered in this one place.
 
 - ``contacts-timeline``: activity events of every service (contacts' own included, they
-  arrive through NATS like the others) become timeline lines; its handlers come from
-  the declarative table in ``timeline/rules.py``, one per event type.
+  arrive through NATS like the others) become timeline lines, by the declarative table
+  in ``timeline/rules.py``; one batched handler takes a fetched batch's runs of them.
 - ``contacts-cleanup``: when a contact or account is deleted, its notes, attachments
   and timeline lines go with it (or stay with the other record they also belong to).
 """
@@ -39,7 +39,7 @@ async def on_account_deleted(session: AsyncSession, event: CloudEvent) -> None:
 
 TIMELINE = Consumer(
     "contacts-timeline",
-    handlers={event_type: timeline.handler(rule) for event_type, rule in RULES.items()},
+    handlers=dict.fromkeys(RULES, timeline.HANDLER),
 )
 
 CLEANUP = Consumer(

@@ -2,11 +2,12 @@
 
 import asyncio
 import json
+from uuid import uuid4
 
 import nats
 import pytest
 from crm_chassis.bus import DLQ_STREAM, Bus
-from crm_chassis.consumer import Consumer, ConsumerRunner
+from crm_chassis.consumer import Batched, Consumer, ConsumerRunner
 from crm_chassis.outbox import OutboxRelay, emit
 from crm_testing.service import eventually
 from nats.js.errors import NotFoundError
@@ -165,6 +166,66 @@ async def test_a_failing_event_in_a_batch_leaves_the_others_applied_once(session
     msg = await nc.jetstream().get_msg(DLQ_STREAM, 1)
     await nc.close()
     assert json.loads(msg.data)["id"] == bad
+
+
+ACCOUNT_DELETED = "crm.contacts.account.deleted.v1"
+
+
+def an_account_event():
+    from crm_proto.events.contacts import AccountDeleted
+
+    from .events import SOURCE
+
+    account_id = uuid4()
+    return SOURCE.event(
+        ACCOUNT_DELETED, AccountDeleted(id=account_id), tenant_id=uuid4(), subject=account_id
+    )
+
+
+async def test_a_batched_handler_takes_each_run_of_its_events_at_once(sessions, bus):
+    """Consecutive events of a Batched handler come in one call, in order; another
+    handler's event in between splits the run. When the batched handler fails, each event
+    is retried alone, so only the bad one is left out."""
+    contacts = [an_event() for _ in range(4)]
+    account = an_account_event()
+    order = [contacts[0], contacts[1], account, contacts[2], contacts[3]]
+    bad = contacts[3].id
+    calls: list[list[str]] = []
+
+    async def many(session, events):
+        calls.append([e.id for e in events])
+        for event in events:
+            session.add(Effect(key=event.id, tenant_id=event.tenantid))
+            if event.id == bad:
+                raise ValueError("not this one")
+
+    for event in order:
+        subject = "crm.contacts.account.deleted" if event is account else None
+        if subject:
+            await bus.js.publish(
+                subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id}
+            )
+        else:
+            await publish_raw(bus, event, event.id)
+    consumer = Consumer(
+        "test-batched", {TYPE: Batched(many), ACCOUNT_DELETED: record}, max_deliver=1
+    )
+    task = await running(ConsumerRunner(consumer, sessions, bus))
+
+    async def dead_lettered():
+        info = await bus.js.stream_info(DLQ_STREAM)
+        assert info.state.messages == 1
+
+    try:
+        await eventually(dead_lettered)
+    finally:
+        task.cancel()
+    a, b, c, d = (e.id for e in contacts)
+    # first pass: two runs (the account event splits them), the second fails; then
+    # one event at a time
+    assert calls == [[a, b], [c, d], [a], [b], [c], [d]]
+    expected = {a, b, c, account.id}
+    assert sorted(await effects(sessions)) == sorted(expected)
 
 
 async def _expect(awaitable, expected):

@@ -7,21 +7,23 @@ or ref + sequence), as handlers must be.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.consumer import Handler
+from crm_chassis.consumer import Batched
+from crm_chassis.ids import new_id
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_proto import CloudEvent
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.links.models import ContactAccount
 from contacts_service.timeline.models import TimelineEntry
-from contacts_service.timeline.rules import Rule, lookup, render
+from contacts_service.timeline.rules import RULES, Rule, lookup, render
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -41,28 +43,14 @@ def _time(value: Any, default: datetime) -> datetime:
     return default
 
 
-async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
-    """Make, replace or remove the line ``rule`` says ``event`` stands for."""
-    tenant_id = UUID(event.tenantid)
+def _line(
+    event: CloudEvent, rule: Rule, contact_id: UUID | None, account_id: UUID | None
+) -> dict[str, Any]:
+    """The columns of the line ``rule`` makes of ``event``, for the given record ids."""
     data = event.data
-    ref = render(rule.ref, data, limit=200)
-    if rule.mode == "remove":
-        await session.execute(
-            delete(TimelineEntry).where(
-                TimelineEntry.tenant_id == tenant_id, TimelineEntry.ref == ref
-            )
-        )
-        return
-    contact_id = _uuid(lookup(data, rule.contact))
-    account_id = _uuid(lookup(data, rule.account))
-    if contact_id is None and account_id is None:
-        return  # about nobody this service knows: no timeline shows it
-    if contact_id is not None:
-        contact_id = await _current_contact(session, tenant_id, contact_id)
-        if contact_id is None:
-            return  # an event still in flight when the person's data was erased (C10)
-    values = {
-        "tenant_id": tenant_id,
+    return {
+        "id": new_id(),
+        "tenant_id": UUID(event.tenantid),
         "contact_id": contact_id,
         "account_id": account_id,
         "occurred_at": _time(lookup(data, rule.occurred_at), event.time),
@@ -70,15 +58,40 @@ async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
         "source": event.source.rsplit("/", 1)[-1],
         "event_type": event.type,
         "event_id": UUID(event.id),
-        "ref": ref,
+        "ref": render(rule.ref, data, limit=200),
         "sequence": event.sequence,
         "title": render(rule.title, data) or event.type,
         "summary": render(rule.summary, data, limit=2000),
         "data": data,
     }
+
+
+def _records(event: CloudEvent, rule: Rule) -> tuple[UUID | None, UUID | None]:
+    return _uuid(lookup(event.data, rule.contact)), _uuid(lookup(event.data, rule.account))
+
+
+async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
+    """Make, replace or remove the line ``rule`` says ``event`` stands for."""
+    tenant_id = UUID(event.tenantid)
+    if rule.mode == "remove":
+        ref = render(rule.ref, event.data, limit=200)
+        await session.execute(
+            delete(TimelineEntry).where(
+                TimelineEntry.tenant_id == tenant_id, TimelineEntry.ref == ref
+            )
+        )
+        return
+    contact_id, account_id = _records(event, rule)
+    if contact_id is None and account_id is None:
+        return  # about nobody this service knows: no timeline shows it
+    if contact_id is not None:
+        contact_id = await _current_contact(session, tenant_id, contact_id)
+        if contact_id is None:
+            return  # an event still in flight when the person's data was erased (C10)
+    values = _line(event, rule, contact_id, account_id)
     stmt = insert(TimelineEntry).values(**values)
     if rule.mode == "upsert":
-        replaced = {k: stmt.excluded[k] for k in values if k not in ("tenant_id", "ref")}
+        replaced = {k: stmt.excluded[k] for k in values if k not in ("id", "tenant_id", "ref")}
         stmt = stmt.on_conflict_do_update(
             index_elements=["tenant_id", "ref"],
             index_where=TimelineEntry.ref.is_not(None),
@@ -90,6 +103,79 @@ async def apply(session: AsyncSession, event: CloudEvent, rule: Rule) -> None:
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
     await session.execute(stmt)
+
+
+_ADD = insert(TimelineEntry).on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+
+
+async def apply_many(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """The lines of many events, in order, as :func:`apply` makes them one by one.
+
+    ``add`` lines (nearly all: a record created, a deal moved, an email opened) are
+    written together: their contacts are resolved in one query and the lines inserted in
+    one statement. An ``upsert`` or ``remove`` goes through :func:`apply` in its place in
+    the sequence, after the lines before it.
+    """
+    adds: list[tuple[CloudEvent, Rule]] = []
+    for event in events:
+        rule = RULES[event.type]
+        if rule.mode == "add":
+            adds.append((event, rule))
+            continue
+        await _add_lines(session, adds)
+        adds = []
+        await apply(session, event, rule)
+    await _add_lines(session, adds)
+
+
+async def _add_lines(session: AsyncSession, adds: list[tuple[CloudEvent, Rule]]) -> None:
+    about: list[tuple[CloudEvent, Rule, UUID | None, UUID | None]] = []
+    for event, rule in adds:
+        contact_id, account_id = _records(event, rule)
+        if contact_id is not None or account_id is not None:
+            about.append((event, rule, contact_id, account_id))
+    current = await _current_contacts(
+        session, {(UUID(e.tenantid), c) for e, _, c, _ in about if c is not None}
+    )
+    lines = []
+    for event, rule, contact_id, account_id in about:
+        if contact_id is not None:
+            contact_id = current[(UUID(event.tenantid), contact_id)]
+            if contact_id is None:
+                continue  # erased while the event was in flight (C10)
+        lines.append(_line(event, rule, contact_id, account_id))
+    if lines:
+        await session.execute(_ADD, lines)
+
+
+async def _current_contacts(
+    session: AsyncSession, wanted: set[tuple[UUID, UUID]]
+) -> dict[tuple[UUID, UUID], UUID | None]:
+    """:func:`_current_contact` of many (tenant, contact) pairs: the contacts found are
+    locked in one query (in id order, as the batch writes lock them); the rest (merged
+    away, or not known here yet) are followed one by one."""
+    from contacts_service.contacts.models import Contact
+
+    if not wanted:
+        return {}
+    tenants, ids = zip(*wanted, strict=True)
+    pairs = select(
+        func.unnest(bindparam("tenants", type_=ARRAY(Uuid))).label("tenant_id"),
+        func.unnest(bindparam("ids", type_=ARRAY(Uuid))).label("id"),
+    ).subquery()
+    found = await session.execute(
+        select(Contact.tenant_id, Contact.id, Contact.erased_at)
+        .join(pairs, and_(Contact.tenant_id == pairs.c.tenant_id, Contact.id == pairs.c.id))
+        .order_by(Contact.id)
+        .with_for_update(read=True, of=Contact),
+        {"tenants": list(tenants), "ids": list(ids)},
+    )
+    out: dict[tuple[UUID, UUID], UUID | None] = {
+        (r.tenant_id, r.id): (None if r.erased_at is not None else r.id) for r in found
+    }
+    for tenant_id, contact_id in sorted(wanted - out.keys()):
+        out[(tenant_id, contact_id)] = await _current_contact(session, tenant_id, contact_id)
+    return out
 
 
 async def _current_contact(
@@ -121,13 +207,8 @@ async def _current_contact(
     return await _current_contact(session, tenant_id, survivor, depth + 1)
 
 
-def handler(rule: Rule) -> Handler:
-    """The consumer handler of one event type."""
-
-    async def handle(session: AsyncSession, event: CloudEvent) -> None:
-        await apply(session, event, rule)
-
-    return handle
+HANDLER = Batched(apply_many)
+"""The consumer handler of every event type in ``RULES``: a batch's runs of them at once."""
 
 
 async def forget_record(

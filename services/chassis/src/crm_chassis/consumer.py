@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from uuid import UUID
 
 from crm_proto import CloudEvent, subject_for
@@ -47,7 +48,22 @@ _REMEMBER = (
     .returning(inbox.c.event_id)
 )
 
-Handler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
+ManyHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler that takes several events at once (one query for many, not one each).
+
+    The runner passes it each run of consecutive events in a batch that map to this same
+    object, in order; when it must isolate a failing event it passes one event at a time.
+    """
+
+    handle: ManyHandler
+
+
+Handler = EventHandler | Batched
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,26 @@ class Consumer:
     @property
     def subjects(self) -> list[str]:
         return sorted({subject_for(t) for t in self.handlers})
+
+
+def _runs(
+    work: list[tuple[Msg, CloudEvent, Handler]],
+) -> Iterator[tuple[Handler, list[tuple[Msg, CloudEvent]]]]:
+    """Consecutive items with the same handler, grouped when it is :class:`Batched`."""
+    for handler, group in groupby(work, key=lambda item: item[2]):
+        items = [(msg, event) for msg, event, _ in group]
+        if isinstance(handler, Batched):
+            yield handler, items
+        else:
+            yield from ((handler, [item]) for item in items)
+
+
+async def _call(handler: Handler, session: AsyncSession, events: list[CloudEvent]) -> None:
+    if isinstance(handler, Batched):
+        await handler.handle(session, events)
+    else:
+        (event,) = events
+        await handler(session, event)
 
 
 class _HandlerFailed(Exception):
@@ -173,7 +209,8 @@ class ConsumerRunner:
         """Run the batch in one transaction: the messages done and those that failed.
 
         Without ``isolate`` a failing handler aborts the whole transaction
-        (:class:`_HandlerFailed`); with it, each handler runs in a savepoint.
+        (:class:`_HandlerFailed`), and a :class:`Batched` handler takes each run of its
+        events at once; with it, each event is handled alone, in a savepoint.
         """
         c = self.consumer
         done: list[Msg] = []
@@ -182,25 +219,29 @@ class ConsumerRunner:
             ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
             inserted = await session.execute(_REMEMBER, {"consumer": c.name, "ids": ids})
             fresh = set(inserted.scalars())
+            todo: list[tuple[Msg, CloudEvent, Handler]] = []
             for msg, event, handler in work:
                 event_id = UUID(event.id)
                 if event_id not in fresh:  # seen before (or twice in this batch)
                     done.append(msg)
                     continue
                 fresh.discard(event_id)
-                if not isolate:
+                todo.append((msg, event, handler))
+            if isolate:
+                for msg, event, handler in todo:
                     try:
-                        await handler(session, event)
+                        async with session.begin_nested():
+                            await _call(handler, session, [event])
+                        done.append(msg)
+                    except Exception as exc:
+                        failed.append((msg, event, exc))
+            else:
+                for handler, run in _runs(todo):
+                    try:
+                        await _call(handler, session, [event for _, event in run])
                     except Exception as exc:
                         raise _HandlerFailed from exc
-                    done.append(msg)
-                    continue
-                try:
-                    async with session.begin_nested():
-                        await handler(session, event)
-                    done.append(msg)
-                except Exception as exc:
-                    failed.append((msg, event, exc))
+                    done.extend(msg for msg, _ in run)
             if failed:
                 await session.execute(
                     delete(inbox).where(

@@ -47,6 +47,19 @@ async def publish_raw(bus, event, msg_id):
     )
 
 
+async def run_until_one_dead_letter(bus, task):
+    """Let the runner ``task`` go until the dead-letter stream holds one event; stop it."""
+
+    async def dead_lettered():
+        info = await bus.js.stream_info(DLQ_STREAM)
+        assert info.state.messages == 1
+
+    try:
+        await eventually(dead_lettered)
+    finally:
+        task.cancel()
+
+
 async def running(runner):
     task = asyncio.create_task(runner.run())
     await asyncio.sleep(0)
@@ -110,15 +123,7 @@ async def test_a_failing_handler_rolls_back_and_its_event_goes_to_the_dead_lette
     event = an_event()
     await publish_raw(bus, event, event.id)
     task = await running(ConsumerRunner(consumer, sessions, bus))
-
-    async def dead_lettered():
-        info = await bus.js.stream_info(DLQ_STREAM)
-        assert info.state.messages == 1
-
-    try:
-        await eventually(dead_lettered)
-    finally:
-        task.cancel()
+    await run_until_one_dead_letter(bus, task)
     assert attempts == [event.id, event.id]
     assert await effects(sessions) == []  # the handler's partial write was rolled back
     async with sessions() as s:
@@ -151,15 +156,7 @@ async def test_a_failing_event_in_a_batch_leaves_the_others_applied_once(session
         await publish_raw(bus, event, event.id)
     consumer = Consumer("test-batch", {TYPE: picky}, max_deliver=2, backoff=(0.05,))
     task = await running(ConsumerRunner(consumer, sessions, bus))
-
-    async def dead_lettered():
-        info = await bus.js.stream_info(DLQ_STREAM)
-        assert info.state.messages == 1
-
-    try:
-        await eventually(dead_lettered)
-    finally:
-        task.cancel()
+    await run_until_one_dead_letter(bus, task)
     assert sorted(await effects(sessions)) == sorted(e.id for e in events if e.id != bad)
     assert calls.count(bad) >= 2  # once per delivery at least, never committed
     nc = await nats.connect(bus.url)
@@ -211,15 +208,7 @@ async def test_a_batched_handler_takes_each_run_of_its_events_at_once(sessions, 
         "test-batched", {TYPE: Batched(many), ACCOUNT_DELETED: record}, max_deliver=1
     )
     task = await running(ConsumerRunner(consumer, sessions, bus))
-
-    async def dead_lettered():
-        info = await bus.js.stream_info(DLQ_STREAM)
-        assert info.state.messages == 1
-
-    try:
-        await eventually(dead_lettered)
-    finally:
-        task.cancel()
+    await run_until_one_dead_letter(bus, task)
     a, b, c, d = (e.id for e in contacts)
     # first pass: two runs (the account event splits them), the second fails; then
     # one event at a time

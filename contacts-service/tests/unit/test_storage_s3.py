@@ -1,7 +1,7 @@
 """S3Store without a server: settings, key building, part splitting, request signing.
 
-No S3-compatible server can run in this test suite, so the store's requests against a
-real bucket are NOT exercised here; these tests cover what needs no server.
+Its requests against a bucket are exercised over HTTP in
+``tests/integration/test_s3_store.py`` (moto's S3 server).
 """
 
 from urllib.parse import parse_qs, urlsplit

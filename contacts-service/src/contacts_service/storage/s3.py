@@ -7,9 +7,10 @@ upload of :data:`PART_SIZE` parts (S3 needs at least 5 MiB per part but the last
 most one part is held in memory. A failed upload is aborted, so no partial object is left
 and no orphan parts are billed.
 
-Not tested against a real S3 server in this repository (none is available to the test
-suite); the unit tests cover key building, settings parsing, part splitting and request
-signing of presigned URLs, which need no server.
+Tested over HTTP against moto's S3 server (``tests/integration/test_s3_store.py``), which
+implements the protocol but does not check signatures; the unit tests cover key building,
+settings parsing, part splitting and the signing of presigned URLs. Not yet run against
+AWS S3 or MinIO themselves.
 """
 
 from __future__ import annotations

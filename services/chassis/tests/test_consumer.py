@@ -219,3 +219,27 @@ async def test_a_batched_handler_takes_each_run_of_its_events_at_once(sessions, 
 
 async def _expect(awaitable, expected):
     assert await awaitable == expected
+
+
+async def test_consumer_reports_what_is_left_and_falls_to_zero_when_caught_up(sessions, bus):
+    from prometheus_client import REGISTRY
+
+    def gauge(name):
+        return REGISTRY.get_sample_value(name, {"consumer": "test-lag"})
+
+    for _ in range(3):
+        event = an_event()
+        await publish_raw(bus, event, event.id)
+    runner = ConsumerRunner(Consumer("test-lag", {TYPE: record}), sessions, bus, batch_size=1)
+    task = await running(runner)
+
+    async def caught_up():
+        assert len(await effects(sessions)) == 3
+        assert gauge("crm_consumer_pending_messages") == 0
+        assert gauge("crm_consumer_lag_seconds") == 0  # after an empty fetch
+
+    try:
+        await eventually(caught_up, within=15)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)  # unsubscribed before teardown

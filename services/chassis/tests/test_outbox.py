@@ -157,3 +157,31 @@ async def _pause() -> None:
     import asyncio
 
     await asyncio.sleep(0.1)
+
+
+async def test_outbox_lag_is_the_age_of_the_oldest_waiting_event(sessions, private_nats):
+    import os
+    import time
+    from uuid import UUID
+
+    from prometheus_client import REGISTRY
+
+    def lag():
+        return REGISTRY.get_sample_value("crm_outbox_lag_seconds")
+
+    def uuid7_at(unix_ms: int) -> UUID:
+        """RFC 9562: 48 bits of milliseconds, version 7, variant 0b10, random bits."""
+        random_bits = int.from_bytes(os.urandom(10)) & ((1 << 62) - 1)
+        rand_a = int.from_bytes(os.urandom(2)) & 0xFFF
+        return UUID(int=(unix_ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | random_bits)
+
+    _, bus = private_nats
+    old = an_event()
+    old.id = str(uuid7_at(int(time.time() * 1000) - 60_000))  # written a minute ago
+    async with sessions() as s, s.begin():
+        await emit(s, old, an_event())
+    relay = OutboxRelay(sessions, bus, batch_size=10)
+    assert await relay.publish_batch() == 2
+    assert 59 < lag() < 120
+    assert await relay.publish_batch() == 0
+    assert lag() == 0

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_chassis import metrics
 from crm_chassis.bus import DLQ_PREFIX, STREAM, Bus
+from crm_chassis.orm import utcnow
 from crm_chassis.tables import inbox
 
 log = logging.getLogger("crm.consumer")
@@ -145,8 +146,12 @@ class ConsumerRunner:
                     try:
                         messages = await sub.fetch(self.batch_size, timeout=1.0)
                     except (NatsTimeout, TimeoutError):
+                        self._observe_lag(pending=0, newest=None)  # nothing waiting
                         continue
                     await self.handle_batch(messages)
+                    self._observe_lag(
+                        pending=messages[-1].metadata.num_pending, newest=messages[-1]
+                    )
             except asyncio.CancelledError:
                 if sub is not None:
                     # Withdraw interest at once, so the server stops handing this
@@ -159,6 +164,14 @@ class ConsumerRunner:
                     "consumer %s lost its subscription (%s); resubscribing", self.consumer.name, exc
                 )
                 await asyncio.sleep(1.0)
+
+    def _observe_lag(self, *, pending: int, newest: Msg | None) -> None:
+        metrics.CONSUMER_PENDING.labels(self.consumer.name).set(pending)
+        age = 0.0
+        if newest is not None:
+            stored = newest.metadata.timestamp  # when the stream stored it
+            age = max(0.0, (utcnow() - stored).total_seconds())
+        metrics.CONSUMER_LAG.labels(self.consumer.name).set(age)
 
     async def handle(self, msg: Msg) -> None:
         """Handle one message (see :meth:`handle_batch`)."""

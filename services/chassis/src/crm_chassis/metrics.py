@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +16,20 @@ HTTP_LATENCY = Histogram(
     "crm_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 OUTBOX_PUBLISHED = Counter("crm_outbox_published_total", "Outbox events published to NATS")
+OUTBOX_LAG = Gauge(
+    "crm_outbox_lag_seconds",
+    "Age of the oldest event in the relay's last batch (0: nothing was waiting)",
+)
+CONSUMER_PENDING = Gauge(
+    "crm_consumer_pending_messages",
+    "Messages the stream still holds for the consumer after its last batch",
+    ["consumer"],
+)
+CONSUMER_LAG = Gauge(
+    "crm_consumer_lag_seconds",
+    "Age of the newest event in the consumer's last batch (0: it is caught up)",
+    ["consumer"],
+)
 EVENTS_CONSUMED = Counter(
     "crm_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"]
 )

@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_chassis import context, metrics
 from crm_chassis.bus import Bus
+from crm_chassis.ids import created_at
+from crm_chassis.orm import utcnow
 from crm_chassis.tables import outbox
 
 log = logging.getLogger("crm.outbox")
@@ -124,7 +126,9 @@ class OutboxRelay:
         async with self.sessions() as session, session.begin():
             rows = (await session.execute(_CLAIM, {"n": self.batch_size})).all()
             if not rows:
+                metrics.OUTBOX_LAG.set(0)
                 return 0
+            metrics.OUTBOX_LAG.set((utcnow() - created_at(rows[0].id)).total_seconds())
             await self.bus.publish_stored(
                 [(row.subject, row.body, str(row.id)) for row in rows], self.publish_timeout
             )

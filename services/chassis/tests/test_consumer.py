@@ -243,3 +243,34 @@ async def test_consumer_reports_what_is_left_and_falls_to_zero_when_caught_up(se
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)  # unsubscribed before teardown
+
+
+async def test_an_empty_fetch_means_nothing_is_waiting(sessions, bus):
+    from prometheus_client import REGISTRY
+
+    runner = ConsumerRunner(Consumer("test-empty", {TYPE: record}), sessions, bus)
+    await runner.handle_fetched([])  # what fetch returns when the server's 408 wins
+    labels = {"consumer": "test-empty"}
+    assert REGISTRY.get_sample_value("crm_consumer_pending_messages", labels) == 0
+    assert REGISTRY.get_sample_value("crm_consumer_lag_seconds", labels) == 0
+
+
+async def test_an_idle_consumer_keeps_its_subscription_and_leaves_none_behind(
+    sessions, bus, caplog
+):
+    """Idle fetches end in a timeout or an empty batch (the server's 408); neither may
+    cost the runner its subscription, and a stopped runner leaves no subscription for
+    the connection to drain on close."""
+    runner = ConsumerRunner(Consumer("test-idle", {TYPE: record}), sessions, bus)
+    before = len(bus.nc._subs)
+    task = await running(runner)
+    await asyncio.sleep(3.5)  # several idle fetches of 1 s
+    event = an_event()
+    await publish_raw(bus, event, event.id)
+    try:
+        await eventually(lambda: _expect(effects(sessions), [event.id]))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert not [r for r in caplog.records if "lost its subscription" in r.getMessage()]
+    assert len(bus.nc._subs) == before

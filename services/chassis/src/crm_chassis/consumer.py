@@ -146,31 +146,37 @@ class ConsumerRunner:
                     try:
                         messages = await sub.fetch(self.batch_size, timeout=1.0)
                     except (NatsTimeout, TimeoutError):
-                        self._observe_lag(pending=0, newest=None)  # nothing waiting
-                        continue
-                    await self.handle_batch(messages)
-                    self._observe_lag(
-                        pending=messages[-1].metadata.num_pending, newest=messages[-1]
-                    )
+                        messages = []
+                    await self.handle_fetched(messages)
             except asyncio.CancelledError:
-                if sub is not None:
-                    # Withdraw interest at once, so the server stops handing this
-                    # stopped runner messages that would wait out ack_wait.
-                    with contextlib.suppress(Exception):
-                        await sub.unsubscribe()
                 raise
             except Exception as exc:
                 log.warning(
                     "consumer %s lost its subscription (%s); resubscribing", self.consumer.name, exc
                 )
                 await asyncio.sleep(1.0)
+            finally:
+                if sub is not None:
+                    # Withdraw interest at once, so the server stops handing this runner
+                    # messages that would wait out ack_wait, and a closing connection
+                    # has no subscription left to drain.
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
 
-    def _observe_lag(self, *, pending: int, newest: Msg | None) -> None:
+    async def handle_fetched(self, messages: list[Msg]) -> None:
+        """Handle what one fetch returned, and record the consumer's lag after it.
+
+        An idle fetch ends in a timeout or, when the server's 408 arrives first, in an
+        empty list: both mean nothing is waiting.
+        """
+        pending, age = 0, 0.0
+        if messages:
+            await self.handle_batch(messages)
+            newest = messages[-1].metadata
+            # the stream's count after this batch; the time the stream stored the newest
+            pending = newest.num_pending
+            age = max(0.0, (utcnow() - newest.timestamp).total_seconds())
         metrics.CONSUMER_PENDING.labels(self.consumer.name).set(pending)
-        age = 0.0
-        if newest is not None:
-            stored = newest.metadata.timestamp  # when the stream stored it
-            age = max(0.0, (utcnow() - stored).total_seconds())
         metrics.CONSUMER_LAG.labels(self.consumer.name).set(age)
 
     async def handle(self, msg: Msg) -> None:

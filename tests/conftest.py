@@ -29,6 +29,7 @@ async def stack(postgres_url: str, nats_url: str, tmp_path_factory) -> AsyncIter
         yield platform
     finally:
         await asyncio.to_thread(platform.stop)
+    assert platform.killed == [], f"{platform.killed} did not shut down on SIGTERM"
 
 
 @pytest.fixture(scope="session")

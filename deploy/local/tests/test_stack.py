@@ -56,6 +56,7 @@ def test_stack_prepares_databases_starts_and_stops(
 
     assert set(pids) == {"tiny", "gateway"}
     assert stack.pids == {}
+    assert stack.killed == []  # both exited on SIGTERM
     assert not any(port_is_open(p) for p in stack.ports.values())
     assert (scratch / "tiny.log").exists()
     assert (scratch / "tiny.migrate.log").exists()

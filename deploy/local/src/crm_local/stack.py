@@ -114,6 +114,8 @@ class Stack:
         self.extra_env = dict(extra_env or {})
         self.ready_timeout = ready_timeout
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        #: Apps the last ``stop()`` had to kill: they did not exit on SIGTERM in time.
+        self.killed: list[str] = []
         self._logs: dict[str, IO[bytes]] = {}
 
     # -- addresses ---------------------------------------------------------------------
@@ -237,15 +239,17 @@ class Stack:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM every app, wait up to ``timeout`` seconds, then kill what is left."""
-        procs = [p for p in self._procs.values() if p.poll() is None]
-        for proc in procs:
+        procs = {name: p for name, p in self._procs.items() if p.poll() is None}
+        for proc in procs.values():
             proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for proc in procs:
+        self.killed = []
+        for name, proc in procs.items():
             try:
                 proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("killing pid %s after %.0fs", proc.pid, timeout)
+                log.warning("killing %s (pid %s) after %.0fs", name, proc.pid, timeout)
+                self.killed.append(name)
                 proc.kill()
                 proc.wait()
         self._procs.clear()

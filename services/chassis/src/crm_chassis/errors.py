@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from asyncpg.exceptions import PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -176,6 +178,24 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+# character_not_in_repertoire (a NUL in text), untranslatable_character (\u0000 in JSON)
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL error code behind ``exc`` (raised by asyncpg, maybe wrapped by
+    SQLAlchemy), or None."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        code = getattr(seen, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -220,6 +240,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
             instance=request.url.path,
         )
+
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if _sqlstate(exc) in _UNSTORABLE_TEXT:
+            # PostgreSQL stores no NUL character in text or JSON; nothing was written (the
+            # request's transaction rolls back with the error).
+            return problem_response(
+                422,
+                "Text may not contain the NUL character (\\u0000)",
+                errors=[{"field": "request", "message": "contains a NUL character (\\u0000)"}],
+                instance=request.url.path,
+            )
+        return await unexpected(request, exc)
+
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PostgresError, database_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

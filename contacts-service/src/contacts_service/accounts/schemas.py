@@ -40,6 +40,12 @@ class AccountWrite(Strict):
     def _lower(cls, v: str | None) -> str | None:
         return v.lower() if v else v
 
+    @field_validator("industry", "external_id")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        # An empty external_id would be a value every other empty one collides with.
+        return v or None
+
 
 class AccountRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)

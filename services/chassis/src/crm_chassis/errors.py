@@ -182,6 +182,23 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 
+_UNIQUE_VIOLATION = "23505"
+
+
+def _constraint_field(exc: BaseException) -> str:
+    """The field a unique index is on, by the naming convention
+    ``uq_<table>_tenant_<field>``; "request" when it does not say."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            break
+        name = getattr(seen, "constraint_name", None)
+        if isinstance(name, str):
+            return name.rpartition("_tenant_")[2] if "_tenant_" in name else "request"
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return "request"
+
+
 def _sqlstate(exc: BaseException) -> str | None:
     """The PostgreSQL error code behind ``exc`` (raised by asyncpg, maybe wrapped by
     SQLAlchemy), or None."""
@@ -249,6 +266,15 @@ def install_problem_handlers(app: FastAPI) -> None:
                 422,
                 "Text may not contain the NUL character (\\u0000)",
                 errors=[{"field": "request", "message": "contains a NUL character (\\u0000)"}],
+                instance=request.url.path,
+            )
+        if _sqlstate(exc) == _UNIQUE_VIOLATION:
+            # A race past the service's own checks (two writes of one unique value).
+            field = _constraint_field(exc)
+            return problem_response(
+                409,
+                "Another record already has this value",
+                errors=[{"field": field, "message": "already taken"}],
                 instance=request.url.path,
             )
         return await unexpected(request, exc)

@@ -1,4 +1,5 @@
-"""PostgreSQL stores no NUL character: any request carrying one is a 422, writing nothing."""
+"""Values PostgreSQL refuses (a NUL character, a taken unique value) are 4xx problems,
+never a 500, and write nothing."""
 
 import pytest
 
@@ -43,3 +44,20 @@ async def test_in_a_batch_writes_nothing(api):
     items = [{"first_name": "Good"}, {"first_name": f"Bad{NUL}"}]
     assert_refused(await api.post("/v1/contacts/batch", json={"items": items}))
     assert (await api.get("/v1/contacts")).json()["data"] == []
+
+
+async def test_a_taken_external_id_is_a_409_and_a_blank_one_is_none(api):
+    """Found by schemathesis: a second record with the same external_id was a 500, and
+    an empty external_id on accounts was stored as a value that collided."""
+    for path, body in (
+        ("/v1/accounts", {"name": "Acme"}),
+        ("/v1/contacts", {"first_name": "Ada"}),
+    ):
+        first = await api.post(path, json={**body, "external_id": "ext-1"})
+        assert first.status_code == 201, first.text
+        again = await api.post(path, json={**body, "external_id": "ext-1"})
+        assert again.status_code == 409, again.text
+        assert again.headers["content-type"].startswith(PROBLEM)
+        assert again.json()["errors"] == [{"field": "external_id", "message": "already taken"}]
+        blanks = [await api.post(path, json={**body, "external_id": ""}) for _ in range(2)]
+        assert [(r.status_code, r.json()["external_id"]) for r in blanks] == [(201, None)] * 2

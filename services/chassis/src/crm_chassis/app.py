@@ -25,7 +25,11 @@ from crm_chassis.idempotency import IdempotencyMiddleware
 from crm_chassis.jobs import JobHandler, JobRunner
 from crm_chassis.logs import configure_logging
 from crm_chassis.metrics import MetricsMiddleware
-from crm_chassis.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from crm_chassis.middleware import (
+    BodySizeLimitMiddleware,
+    NulInQueryMiddleware,
+    RequestContextMiddleware,
+)
 from crm_chassis.outbox import OutboxRelay
 from crm_chassis.settings import ServiceSettings
 
@@ -100,6 +104,7 @@ def create_service_app(
         max_bytes=settings.max_body_bytes,
         overrides=settings.body_limit_overrides,
     )
+    app.add_middleware(NulInQueryMiddleware)
     app.add_middleware(MetricsMiddleware, service=name)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -139,24 +139,64 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, send, max_bytes)
 
     async def _reject(self, scope: Scope, send: Send, max_bytes: int) -> None:
-        body = json.dumps(
-            problem_body(
-                413,
-                "Payload too large",
-                f"The request body exceeds {max_bytes} bytes",
-                type_="payload-too-large",
-                instance=scope.get("path"),
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
+        await send_problem(
+            send,
+            scope,
+            413,
+            "Payload too large",
+            f"The request body exceeds {max_bytes} bytes",
+            type_="payload-too-large",
+            close=True,
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+class NulInQueryMiddleware:
+    """422 problem for a query string carrying a NUL character (``%00``).
+
+    PostgreSQL stores no NUL, so such a filter value would fail in the database; a
+    streamed response (an export) would have started by then, and the client would see
+    a broken download instead of the problem. Bodies are left to the handlers: there the
+    database's refusal still comes before any response (``errors.install_problem_handlers``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"%00" in scope.get("query_string", b""):
+            await send_problem(
+                send,
+                scope,
+                422,
+                "Validation failed",
+                "Text may not contain the NUL character (\\u0000)",
+                type_="validation",
+                errors=[{"field": "query", "message": "contains a NUL character (%00)"}],
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+async def send_problem(
+    send: Send,
+    scope: Scope,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_: str,
+    errors: list[dict[str, str]] | None = None,
+    close: bool = False,
+) -> None:
+    """Answer with a problem+json from ASGI middleware (outside FastAPI's handlers)."""
+    body = json.dumps(
+        problem_body(status, title, detail, type_=type_, instance=scope.get("path"), errors=errors)
+    ).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from crm_gateway.openapi.merge import merge_documents
+from crm_testing.service import assert_refs_resolve
 
 
 async def test_merged_document_has_the_gateway_and_the_services_paths(
@@ -24,6 +25,7 @@ async def test_merged_document_has_the_gateway_and_the_services_paths(
     assert doc["security"] == [{"bearerAuth": []}]
     assert paths["/v1/auth/token"]["post"]["security"] == []
     assert doc["x-unavailable-services"] == ["analytics", "marketing", "sales", "support"]
+    assert_refs_resolve(doc)  # renamed schemas included
 
 
 async def test_docs_page_renders_the_merged_document(client: httpx.AsyncClient) -> None:

@@ -13,6 +13,7 @@ import orjson
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page, PageParamsDep
 from crm_chassis.resources import errors_of
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
@@ -35,7 +36,7 @@ COPY_CHUNK = 1024 * 1024
 _BATCH_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": BatchRequestDoc.model_json_schema()}},
+        "content": {"application/json": {"schema": inline_schema(BatchRequestDoc)}},
     }
 }
 

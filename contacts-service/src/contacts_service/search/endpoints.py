@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
+from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page
 from fastapi import APIRouter, Body, Query
 
@@ -18,7 +19,6 @@ from contacts_service.search.fields import ACCOUNT, CONTACT
 from contacts_service.search.schemas import (
     ContactMatches,
     SearchRequest,
-    inline_schema,
     parse_request,
 )
 

@@ -107,26 +107,6 @@ def parse_request(raw: Any) -> SearchRequest:
         raise ValidationFailed("The search request did not validate", errors=errors) from exc
 
 
-def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``model``'s JSON Schema with its ``$defs`` inlined, for an operation's request body
-    (a raw body keeps our error paths, so FastAPI does not see the model itself)."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
 class ContactMatches(BaseModel):
     """The contacts a phone number belongs to (no pagination: a handful at most)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import httpx
@@ -82,3 +82,36 @@ async def assert_boots_ready(app: FastAPI) -> None:
         missing = await http.get("/v1/anything")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+        assert_refs_resolve((await http.get("/openapi.json")).json())
+
+
+def assert_refs_resolve(document: dict[str, Any]) -> None:
+    """Every ``$ref`` of an OpenAPI document points at something inside it (a code
+    generator fails on the first dangling one)."""
+    dangling = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not _resolves(document, ref):
+                dangling.append(f"{path}: {ref}")
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}/{i}")
+
+    walk(document, "#")
+    assert not dangling, "dangling $ref in the OpenAPI document:\n" + "\n".join(dangling[:20])
+
+
+def _resolves(document: dict[str, Any], ref: str) -> bool:
+    if not ref.startswith("#/"):
+        return False
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

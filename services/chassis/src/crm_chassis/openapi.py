@@ -1,0 +1,32 @@
+"""Pieces of a service's OpenAPI document that FastAPI cannot derive by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON Schema with its ``$defs`` inlined, self-contained.
+
+    For an operation that reads its body itself (to keep its own error paths) and
+    documents it through ``openapi_extra``: pydantic's schema refers to ``#/$defs/...``,
+    which does not exist at the root of the OpenAPI document. Models must not be
+    recursive.
+    """
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved

@@ -8,10 +8,10 @@ from contacts_service.search.schemas import (
     MAX_GROUPS,
     SearchRequest,
     field_path,
-    inline_schema,
     parse_request,
 )
 from crm_chassis.errors import ValidationFailed
+from crm_chassis.openapi import inline_schema
 
 
 def errors_of(raw):

@@ -248,7 +248,11 @@ async def test_consumer_reports_what_is_left_and_falls_to_zero_when_caught_up(se
 async def test_an_empty_fetch_means_nothing_is_waiting(sessions, bus):
     from prometheus_client import REGISTRY
 
+    from crm_chassis.metrics import CONSUMER_LAG, CONSUMER_PENDING
+
     runner = ConsumerRunner(Consumer("test-empty", {TYPE: record}), sessions, bus)
+    CONSUMER_PENDING.labels("test-empty").set(42)  # as after a batch that left work
+    CONSUMER_LAG.labels("test-empty").set(3.5)
     await runner.handle_fetched([])  # what fetch returns when the server's 408 wins
     labels = {"consumer": "test-empty"}
     assert REGISTRY.get_sample_value("crm_consumer_pending_messages", labels) == 0

@@ -246,9 +246,8 @@ async def test_consumer_reports_what_is_left_and_falls_to_zero_when_caught_up(se
 
 
 async def test_an_empty_fetch_means_nothing_is_waiting(sessions, bus):
-    from prometheus_client import REGISTRY
-
     from crm_chassis.metrics import CONSUMER_LAG, CONSUMER_PENDING
+    from prometheus_client import REGISTRY
 
     runner = ConsumerRunner(Consumer("test-empty", {TYPE: record}), sessions, bus)
     CONSUMER_PENDING.labels("test-empty").set(42)  # as after a batch that left work

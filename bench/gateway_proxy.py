@@ -359,7 +359,7 @@ def bench_token(env: dict[str, str]) -> str:
     from crm_chassis.settings import SharedSettings
 
     settings = SharedSettings(jwt_secret=env["CRM_JWT_SECRET"])
-    return issue_token(Principal(tenant_id=UUID(int=1), user_id="bench"), settings)
+    return issue_token(Principal(tenant_id=UUID(int=1), user_id=UUID(int=1)), settings)
 
 
 def main() -> None:

@@ -352,7 +352,7 @@ def bench_token() -> str:
     from crm_chassis.settings import SharedSettings
 
     settings = SharedSettings(jwt_secret=JWT_SECRET)
-    principal = Principal(tenant_id=TENANT, user_id="bench", scopes=frozenset({"contacts:read"}))
+    principal = Principal(tenant_id=TENANT, user_id=UUID(int=1), scopes=frozenset({"contacts:read"}))
     return issue_token(principal, settings, ttl_seconds=3600)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from crm_testing.service import eventually
+from crm_testing.service import TEST_USER, eventually
 
 PDF = b"%PDF-1.7\n" + os.urandom(300_000) + b"\n%%EOF\n"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,7 +44,7 @@ async def test_upload_and_download_round_trip(api, contacts_app, contact, event_
     assert (item["content_type"], item["size_bytes"]) == ("application/pdf", len(PDF))
     assert item["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert item["contact_id"] == contact["id"] and item["account_id"] is None
-    assert item["uploaded_by"] == "user-1"
+    assert item["uploaded_by"] == str(TEST_USER)
     assert item["content_url"] == f"/v1/attachments/{item['id']}/content"
 
     download = await api.get(item["content_url"])

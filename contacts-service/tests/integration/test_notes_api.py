@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from crm_testing.service import eventually
+from crm_testing.service import TEST_USER, eventually
 
 ADA = "@[Ada Lovelace](user:u-ada)"
 BOB = "@[Bob](user:u-bob)"
@@ -28,7 +28,7 @@ async def test_a_note_records_its_author_and_mentions_and_publishes_them(api, ev
     note = response.json()
     assert response.headers["location"] == f"/v1/notes/{note['id']}"
     assert response.headers["etag"] == '"1"'
-    assert note["author_id"] == "user-1"  # the caller, never the client's say
+    assert note["author_id"] == str(TEST_USER)  # the caller, never the client's say
     assert note["mentions"] == ["u-ada"]
     event = await event_capture.wait_for(
         "crm.contacts.note.created.v1", predicate=lambda e: e["subject"] == note["id"]

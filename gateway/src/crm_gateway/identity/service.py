@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from uuid import UUID
 
-from crm_chassis.auth import Principal, issue_token
+from crm_chassis.auth import Actor, issue_token
 from crm_chassis.errors import Conflict, NotFound, Unauthorized
 from crm_chassis.orm import utcnow
 from crm_chassis.settings import SharedSettings
@@ -48,13 +48,13 @@ async def exchange_api_key(
         # One answer for both: the caller learns nothing about which keys exist.
         raise Unauthorized("The API key is unknown or revoked")
     await repo.touch_key(key.id)
-    principal = Principal(
+    actor = Actor(
         tenant_id=key.tenant_id,
-        user_id=str(key.id),
+        user_id=key.id,
         roles=frozenset(key.roles),
         scopes=frozenset(key.scopes),
     )
-    token = issue_token(principal, settings, ttl_seconds=ttl_seconds)
+    token = issue_token(actor, settings, ttl_seconds=ttl_seconds)
     return IssuedToken(access_token=token, expires_in=ttl_seconds)
 
 

@@ -59,3 +59,14 @@ class Entity:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Owned:
+    """Columns of a record a user owns: the owner and the team it belongs to.
+
+    A repository over an ``Owned`` model applies the caller's visibility to every query
+    (see :class:`crm_chassis.repository.TenantRepository`).
+    """
+
+    owner_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    team_id: Mapped[UUID | None] = mapped_column(nullable=True)

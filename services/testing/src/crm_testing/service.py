@@ -9,11 +9,15 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import httpx
-from crm_chassis.auth import Principal, issue_token
+from crm_chassis.auth import Actor, Visibility, issue_token
 from crm_chassis.settings import SharedSettings
 from fastapi import FastAPI
 
 T = TypeVar("T")
+
+#: The user of :func:`token` when a test names none: one fixed id, so a test can say
+#: "the caller" (``author_id == str(TEST_USER)``).
+TEST_USER = UUID("00000000-0000-7000-8000-000000000001")
 
 
 @asynccontextmanager
@@ -34,19 +38,25 @@ def token(
     settings: SharedSettings,
     tenant_id: UUID | None = None,
     *,
-    user_id: str = "user-1",
+    user_id: UUID = TEST_USER,
     roles: Iterable[str] = (),
     scopes: Iterable[str] = ("*",),
+    team_ids: Iterable[UUID] = (),
+    visibility: Visibility = "all",
+    fields: dict[str, Iterable[str]] | None = None,
     ttl_seconds: int = 3600,
 ) -> str:
     """A token the service accepts, for ``tenant_id`` (a new tenant when omitted)."""
-    principal = Principal(
+    actor = Actor(
         tenant_id=tenant_id or uuid4(),
         user_id=user_id,
         roles=frozenset(roles),
         scopes=frozenset(scopes),
+        team_ids=frozenset(team_ids),
+        visibility=visibility,
+        fields={k: frozenset(v) for k, v in (fields or {}).items()},
     )
-    return issue_token(principal, settings, ttl_seconds=ttl_seconds)
+    return issue_token(actor, settings, ttl_seconds=ttl_seconds)
 
 
 def bearer(settings: SharedSettings, tenant_id: UUID | None = None, **kw: object) -> dict[str, str]:

@@ -281,6 +281,21 @@ async def test_phone_lookup_finds_every_contact_with_the_number(api, other_api, 
         assert "phone" in response.json()["errors"][0]["field"]
 
 
+async def test_phone_lookup_reads_a_national_number_in_the_given_region(api, people):
+    london = {"phone": "020 7946 0000"}
+    found = (await api.get("/v1/contacts/lookup", params=london | {"region": "GB"})).json()
+    assert [c["first_name"] for c in found["data"]] == ["Ada"]  # +44 20 7946 0000
+    lower = (await api.get("/v1/contacts/lookup", params=london | {"region": "gb"})).json()
+    assert lower == found
+    # without a region the number is read in the default one (US), where it is none
+    assert (await api.get("/v1/contacts/lookup", params=london)).status_code == 422
+    for bad in ("XX", "GBR", "1"):
+        response = await api.get("/v1/contacts/lookup", params=london | {"region": bad})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["errors"][0]["field"] == "query.region"
+
+
 def _order(contacts, key, descending):
     """Expected order: by key with missing values last either way, then by id."""
     valued = [c for c in contacts if key(c) is not None]

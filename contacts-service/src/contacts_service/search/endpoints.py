@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import phonenumbers
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
 from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page
 from fastapi import APIRouter, Body, Query
+from pydantic import AfterValidator
 
 from contacts_service.accounts.schemas import AccountRead
 from contacts_service.contacts.schemas import ContactRead
@@ -68,15 +70,38 @@ async def search_accounts(
     return Page(data=[AccountRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
+def _phone_region(code: str | None) -> str | None:
+    if code is not None and code.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError("must be an ISO 3166 alpha-2 code of a region with phone numbers")
+    return code.upper() if code else None
+
+
+PhoneRegion = Annotated[
+    str | None,
+    Query(
+        min_length=2,
+        max_length=2,
+        description="The region (ISO 3166 alpha-2, e.g. GB) a number without a +country "
+        "code is read in; the service's default region when absent.",
+        examples=["GB"],
+    ),
+    AfterValidator(_phone_region),
+]
+
+
 @router.get("/v1/contacts/lookup", dependencies=READ)
 async def lookup_contacts_by_phone(
     session: SessionDep,
     principal: PrincipalDep,
-    region: PhoneRegionDep,
+    default_region: PhoneRegionDep,
     phone: Annotated[str, Query(min_length=1, max_length=40)],
+    region: PhoneRegion = None,
 ) -> ContactMatches:
     """The contacts a phone number belongs to (any of their numbers), for call screen-pop."""
     contacts = await service.lookup_phone(
-        session=session, tenant_id=principal.tenant_id, phone=phone, phone_region=region
+        session=session,
+        tenant_id=principal.tenant_id,
+        phone=phone,
+        phone_region=region or default_region,
     )
     return ContactMatches(data=[ContactRead.model_validate(c) for c in contacts])

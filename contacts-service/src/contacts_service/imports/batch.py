@@ -19,9 +19,11 @@ from typing import Any
 from uuid import UUID
 
 from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
+from crm_chassis.auth import Actor
+from crm_chassis.crud import Call
 from crm_chassis.errors import Conflict, CRMError
 from crm_chassis.orm import utcnow
-from crm_chassis.outbox import emit
+from crm_chassis.outbox import copy_events, emit, fast_id, raw_connection
 from crm_chassis.resources import patched
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Row
@@ -35,7 +37,7 @@ from contacts_service.contacts.schemas import ContactRead, ContactWrite
 from contacts_service.custom_fields.rules import FieldDef, validate_values
 from contacts_service.custom_fields.service import definitions
 from contacts_service.imports import bulk
-from contacts_service.imports.eventrows import EventRows, new_id, snapshot
+from contacts_service.imports.eventrows import ContactEvents, snapshot
 
 MAX_ITEMS = 1000
 _ITEMS = TypeAdapter(list[ContactWrite])
@@ -208,13 +210,13 @@ async def _apply_once(
 
     plans = await _check_references(session, tenant_id, plans, results)
     now = utcnow()
-    rows = EventRows(tenant_id, now)
+    rows = ContactEvents(tenant_id, now)
     new: list[tuple[_Plan, UUID]] = []
     updates: list[_Plan] = []
     relinks: list[_Plan] = []
     for plan in sorted(plans, key=lambda p: p.index):
         if plan.existing is None:
-            contact_id = new_id() if write else None
+            contact_id = fast_id() if write else None
             results[plan.index] = ItemResult(plan.index, Status.CREATED, contact_id)
             if contact_id is not None:
                 new.append((plan, contact_id))
@@ -228,10 +230,9 @@ async def _apply_once(
         for plan in relinks:
             # A new primary account re-points links: the single-contact path owns that.
             await contacts.patch(
-                session=session,
-                tenant_id=tenant_id,
-                contact_id=plan.existing.id,  # type: ignore[union-attr]
-                body=plan.raw,
+                Call(session, Actor.system(tenant_id)),
+                plan.existing.id,  # type: ignore[union-attr]
+                plan.raw,
                 if_match=None,
                 phone_region=phone_region,
             )
@@ -380,12 +381,12 @@ async def _write(
     tenant_id: UUID,
     new: list[tuple[_Plan, UUID]],
     updates: list[_Plan],
-    rows: EventRows,
+    rows: ContactEvents,
     now: Any,
 ) -> None:
     if not new and not updates:
         return
-    conn = await bulk.raw_connection(session)
+    conn = await raw_connection(session)
     names = list((new[0][0] if new else updates[0]).columns)
     record = bulk.RecordBuilder(names)
     records, links = [], []
@@ -409,7 +410,7 @@ async def _write(
         )
         rows.updated(contact, [c for c in plan.changed if not c.endswith("_keys")])
     await bulk.update_contacts(conn, tenant_id, names, changes)
-    await bulk.copy_outbox(conn, rows.records)
+    await copy_events(session, rows)
     for plan in updates:
         await _consent_event(session, tenant_id, plan, now)
 

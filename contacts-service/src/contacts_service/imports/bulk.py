@@ -2,8 +2,8 @@
 
 Look-ups go through SQLAlchemy Core (one statement each per batch). Writes use the
 asyncpg connection under the request's session, so they share its transaction: new
-contacts, their links and their outbox rows are each one binary ``COPY``, and updates are
-one ``UPDATE ... FROM jsonb_to_recordset(...)``.
+contacts and their links are each one binary ``COPY`` (their outbox rows too, through the
+chassis' ``copy_events``), and updates are one ``UPDATE ... FROM jsonb_to_recordset(...)``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 import orjson
-from crm_chassis.tables import outbox
+from crm_chassis.outbox import json_default
 from sqlalchemy import Row, Text, bindparam, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts.models import Account
 from contacts_service.contacts.models import Contact
-from contacts_service.imports.eventrows import json_default
 from contacts_service.links.models import ContactAccount
 
 CONTACTS = Contact.__table__
@@ -30,21 +29,6 @@ CONTACTS_TABLE = "contacts"
 META_COLUMNS = ("id", "tenant_id", "version", "created_at", "updated_at")
 JSONB_COLUMNS = frozenset(c.name for c in CONTACTS.columns if isinstance(c.type, postgresql.JSONB))
 _DIALECT = postgresql.dialect()
-
-
-async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection of ``session``, inside the session's transaction.
-
-    SQLAlchemy's driver adapter sends ``BEGIN`` lazily, with its first statement; a
-    statement is run first when needed so that nothing below runs outside the transaction.
-    """
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
-    if not driver.is_in_transaction():
-        await conn.exec_driver_sql("SELECT 1")
-    assert driver.is_in_transaction()
-    return driver
 
 
 # Look-ups by many keys probe an index once per key (LATERAL ... LIMIT 1): with 1,000 keys
@@ -165,13 +149,6 @@ async def copy_links(conn: asyncpg.Connection, records: list[tuple[Any, ...]]) -
             ContactAccount.__tablename__,
             records=[(*r, True) for r in records],
             columns=["contact_id", "account_id", "tenant_id", "is_primary"],
-        )
-
-
-async def copy_outbox(conn: asyncpg.Connection, records: list[tuple[Any, ...]]) -> None:
-    if records:
-        await conn.copy_records_to_table(
-            outbox.name, records=records, columns=["id", "tenant_id", "subject", "body"]
         )
 
 

@@ -14,6 +14,7 @@ from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from crm_chassis.openapi import inline_schema
+from crm_chassis.outbox import json_default
 from crm_chassis.pagination import Page, PageParamsDep
 from crm_chassis.resources import errors_of
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
@@ -22,7 +23,6 @@ from pydantic import ValidationError
 
 from contacts_service.deps import READ, WRITE, PhoneRegionDep
 from contacts_service.imports import batch, errors_csv, service
-from contacts_service.imports.eventrows import json_default
 from contacts_service.imports.schemas import (
     BatchRequest,
     BatchRequestDoc,

@@ -11,6 +11,9 @@ replicas can relay at once.
 A crash after publishing but before the commit re-publishes those rows on restart;
 JetStream drops them as duplicates within its window, and consumers' inbox drops any later
 copy.
+
+Many events at once (imports, sends, loads) go through :class:`BulkEvents` and
+:func:`copy_events` (``outbox_bulk``): one ``COPY``, the same bytes as :func:`emit`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import logging
 from collections.abc import Iterable
 from uuid import UUID
 
-from crm_proto import CloudEvent, subject_for
+from crm_proto import CloudEvent
 from pydantic import BaseModel
 from sqlalchemy import Uuid, any_, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -31,7 +34,30 @@ from crm_chassis import context, metrics
 from crm_chassis.bus import Bus
 from crm_chassis.ids import created_at
 from crm_chassis.orm import utcnow
+from crm_chassis.outbox_bulk import (
+    BulkEvents,
+    OutboxRecord,
+    copy_events,
+    fast_id,
+    json_default,
+    raw_connection,
+    record_of,
+)
 from crm_chassis.tables import outbox
+
+__all__ = [
+    "BulkEvents",
+    "EventSource",
+    "OutboxRecord",
+    "OutboxRelay",
+    "copy_events",
+    "emit",
+    "emit_many",
+    "fast_id",
+    "json_default",
+    "raw_connection",
+    "record_of",
+]
 
 log = logging.getLogger("crm.outbox")
 
@@ -42,16 +68,8 @@ _CLAIM = (
     .limit(bindparam("n"))
     .with_for_update(skip_locked=True)
 )
+_ROW_COLUMNS = ("id", "tenant_id", "subject", "body")
 _DELETE = delete(outbox).where(outbox.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
-
-
-def _row(event: CloudEvent) -> dict[str, object]:
-    return {
-        "id": UUID(event.id),
-        "tenant_id": UUID(event.tenantid),
-        "subject": subject_for(event.type),
-        "body": event.model_dump_json(exclude_none=True).encode(),
-    }
 
 
 async def emit(session: AsyncSession, *events: CloudEvent) -> None:
@@ -60,11 +78,7 @@ async def emit(session: AsyncSession, *events: CloudEvent) -> None:
 
 
 async def emit_many(session: AsyncSession, events: Iterable[CloudEvent]) -> None:
-    rows = []
-    for event in events:
-        if event.traceparent is None:
-            event.traceparent = context.traceparent.get()
-        rows.append(_row(event))
+    rows = [dict(zip(_ROW_COLUMNS, record_of(event), strict=True)) for event in events]
     if rows:
         await session.execute(insert(outbox), rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_chassis.app import create_service_app
+from crm_chassis.storage import store_from_settings
 from fastapi import FastAPI
 
 from contacts_service.accounts.endpoints import router as accounts_router
@@ -23,7 +24,6 @@ from contacts_service.privacy.endpoints import router as privacy_router
 from contacts_service.privacy.service import FORGET_JOB, forget_copies_job
 from contacts_service.search.endpoints import router as search_router
 from contacts_service.settings import ContactsSettings
-from contacts_service.storage import store_from_settings
 from contacts_service.tags.endpoints import router as tags_router
 from contacts_service.timeline.endpoints import router as timeline_router
 

@@ -1,7 +1,6 @@
-from typing import Literal
-
 from crm_chassis.settings import ServiceSettings
-from pydantic import SecretStr, model_validator
+from crm_chassis.storage import StorageSettings
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from contacts_service.attachments.sniff import DEFAULT_TYPES
@@ -11,7 +10,7 @@ UPLOAD_SLACK_BYTES = 64 * 1024
 UPLOAD_PATHS = r"/v1/(contacts|accounts)/[^/]+/attachments"
 
 
-class ContactsSettings(ServiceSettings):
+class ContactsSettings(ServiceSettings, StorageSettings):
     """contacts-service settings, from ``CRM_CONTACTS_*`` (and the shared ``CRM_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="CRM_CONTACTS_", extra="ignore")
@@ -21,19 +20,6 @@ class ContactsSettings(ServiceSettings):
     """Region used to read phone numbers written without a country code."""
     merge_undo_hours: int = 72
     """How long a merge of contacts or accounts can be undone (C6)."""
-
-    # -- object store (attachments' content) --------------------------------------------
-    storage_path: str = ".data/objects"
-    """Folder of the default local object store (used when ``storage_url`` is unset)."""
-    storage_url: str | None = None
-    """``s3://bucket/prefix`` to keep objects in any S3-compatible store instead."""
-    storage_endpoint_url: str | None = None
-    """The S3 endpoint (MinIO, Ceph, R2...); unset means AWS S3 of ``storage_region``."""
-    storage_region: str = "us-east-1"
-    storage_access_key_id: str | None = None
-    storage_secret_access_key: SecretStr | None = None
-    """Unset keys fall back to the standard AWS credential chain (env, profile, role)."""
-    storage_addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
     # -- attachments ----------------------------------------------------------------------
     attachment_max_bytes: int = 25 * 1024 * 1024

@@ -7,6 +7,7 @@ from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep, transaction
 from crm_chassis.http import IfMatchDep, set_etag
 from crm_chassis.pagination import Page, PageParamsDep
+from crm_chassis.storage import ObjectStore
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import StreamingResponse
 
@@ -16,7 +17,6 @@ from contacts_service.attachments.service import UploadPolicy
 from contacts_service.attachments.upload import FilePart, content_disposition
 from contacts_service.deps import READ, WRITE
 from contacts_service.notes.service import require_record
-from contacts_service.storage import ObjectStore
 
 router = APIRouter(prefix="/v1", tags=["attachments"])
 

@@ -19,6 +19,7 @@ from crm_chassis.jobs import Job, JobHandler, schedule
 from crm_chassis.orm import utcnow
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
+from crm_chassis.storage import ObjectMissing, ObjectStore
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.attachments import events
@@ -26,7 +27,6 @@ from contacts_service.attachments.models import Attachment
 from contacts_service.attachments.repository import AttachmentRepository
 from contacts_service.attachments.upload import FILE_FIELD, FilePart, Intake
 from contacts_service.notes.service import require_record
-from contacts_service.storage import ObjectMissing, ObjectStore
 
 PURGE_JOB = "attachments.purge_object"
 

@@ -1,8 +1,9 @@
 """The ``crm`` pytest plugin: real PostgreSQL and NATS for tests, and helpers around them.
 
 Fixtures: ``postgres_url``, ``nats_url``, ``nats_factory``, ``service_database``,
-``event_capture``. Set ``CRM_TEST_DATABASE_URL`` / ``CRM_TEST_NATS_URL`` to use servers
-you run yourself instead of the embedded ones started here.
+``event_capture``, ``s3_endpoint``, ``s3_store``. Set ``CRM_TEST_DATABASE_URL`` /
+``CRM_TEST_NATS_URL`` to use servers you run yourself instead of the embedded ones started
+here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from crm_local.postgres import EmbeddedPostgres
 
 from crm_testing.database import ServiceDatabases
 from crm_testing.events import EventCapture
+from crm_testing.s3 import s3_endpoint, s3_store  # noqa: F401  (fixtures)
 
 DATABASE_URL_ENV = "CRM_TEST_DATABASE_URL"
 NATS_URL_ENV = "CRM_TEST_NATS_URL"

@@ -1,10 +1,10 @@
-"""LocalFolderStore: whole objects or nothing, and no key ever leaves its folder."""
+"""LocalFolder: whole objects or nothing, and no key ever leaves its folder."""
 
 import os
 
 import pytest
-from contacts_service.storage import InvalidKey, ObjectMissing, check_key
-from contacts_service.storage.local import LocalFolderStore
+from crm_chassis.storage import InvalidKey, ObjectMissing, check_key
+from crm_chassis.storage.local import LocalFolder
 
 
 async def chunks(*parts: bytes):
@@ -17,7 +17,7 @@ async def read_all(store, key: str) -> bytes:
 
 
 async def test_an_object_round_trips_in_chunks(tmp_path):
-    store = LocalFolderStore(tmp_path)
+    store = LocalFolder(tmp_path)
     big = os.urandom(200_000)
     size = await store.put_stream("t1/a1", chunks(b"head", big), content_type="x/y")
     assert size == 4 + len(big)
@@ -27,7 +27,7 @@ async def test_an_object_round_trips_in_chunks(tmp_path):
 
 
 async def test_a_failing_stream_leaves_nothing_and_keeps_the_old_object(tmp_path):
-    store = LocalFolderStore(tmp_path)
+    store = LocalFolder(tmp_path)
     await store.put_stream("t/a", chunks(b"old"), content_type="text/plain")
 
     async def broken():
@@ -41,7 +41,7 @@ async def test_a_failing_stream_leaves_nothing_and_keeps_the_old_object(tmp_path
 
 
 async def test_missing_objects(tmp_path):
-    store = LocalFolderStore(tmp_path)
+    store = LocalFolder(tmp_path)
     with pytest.raises(ObjectMissing):
         await store.get_stream("t/none")
     assert not await store.exists("t/none")
@@ -74,7 +74,7 @@ EVIL_KEYS = [
 @pytest.mark.parametrize("key", EVIL_KEYS)
 async def test_no_key_can_leave_the_root(tmp_path, key):
     root = tmp_path / "root"
-    store = LocalFolderStore(root)
+    store = LocalFolder(root)
     with pytest.raises(InvalidKey):
         await store.put_stream(key, chunks(b"pwned"), content_type="text/plain")
     for op in (store.get_stream, store.delete, store.exists):
@@ -89,7 +89,7 @@ async def test_a_symlink_under_the_root_cannot_lead_outside(tmp_path):
     root.mkdir()
     (tmp_path / "elsewhere").mkdir()
     (root / "t").symlink_to(tmp_path / "elsewhere")
-    store = LocalFolderStore(root)
+    store = LocalFolder(root)
     with pytest.raises(InvalidKey):
         await store.put_stream("t/a", chunks(b"x"), content_type="text/plain")
     assert not any((tmp_path / "elsewhere").iterdir())

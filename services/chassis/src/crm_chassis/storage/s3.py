@@ -1,13 +1,13 @@
 """Objects in any S3-compatible store (AWS S3, MinIO, Ceph RGW, Cloudflare R2...).
 
-Selected by ``CRM_CONTACTS_STORAGE_URL=s3://bucket/prefix`` with the endpoint, region and
+Selected by ``CRM_<SERVICE>_STORAGE_URL=s3://bucket/prefix`` with the endpoint, region and
 credentials settings; requests are signed (SigV4) by aiobotocore. An upload is streamed:
 content below one part is a single ``PutObject``; anything larger becomes a multipart
 upload of :data:`PART_SIZE` parts (S3 needs at least 5 MiB per part but the last), so at
 most one part is held in memory. A failed upload is aborted, so no partial object is left
 and no orphan parts are billed.
 
-Tested over HTTP against moto's S3 server (``tests/integration/test_s3_store.py``), which
+Tested over HTTP against moto's S3 server (``services/chassis/tests/test_storage_s3.py``), which
 implements the protocol but does not check signatures; the unit tests cover key building,
 settings parsing, part splitting and the signing of presigned URLs. Not yet run against
 AWS S3 or MinIO themselves.
@@ -24,10 +24,10 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from contacts_service.storage import CHUNK_SIZE, ObjectMissing, check_key
+from crm_chassis.storage import CHUNK_SIZE, ObjectMissing, check_key
 
 if TYPE_CHECKING:
-    from contacts_service.settings import ContactsSettings
+    from crm_chassis.storage import StorageSettings
 
 PART_SIZE = 8 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -60,7 +60,7 @@ async def split_parts(chunks: AsyncIterable[bytes], part_size: int) -> AsyncIter
 
 
 class S3Store:
-    """An :class:`~contacts_service.storage.ObjectStore` over an S3 bucket and prefix."""
+    """An :class:`~crm_chassis.storage.ObjectStore` over an S3 bucket and prefix."""
 
     def __init__(
         self,
@@ -91,7 +91,8 @@ class S3Store:
         }
 
     @classmethod
-    def from_settings(cls, settings: ContactsSettings) -> S3Store:
+    def from_settings(cls, settings: StorageSettings) -> S3Store:
+        """The store of ``settings.storage_url`` and the other ``storage_*`` fields."""
         assert settings.storage_url is not None
         bucket, prefix = parse_url(settings.storage_url)
         secret = settings.storage_secret_access_key

@@ -1,16 +1,15 @@
 """S3Store without a server: settings, key building, part splitting, request signing.
 
-Its requests against a bucket are exercised over HTTP in
-``tests/integration/test_s3_store.py`` (moto's S3 server).
+Its requests against a bucket are exercised over HTTP in ``test_storage_s3.py`` (moto's
+S3 server).
 """
 
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from contacts_service.settings import ContactsSettings
-from contacts_service.storage import InvalidKey, store_from_settings
-from contacts_service.storage.local import LocalFolderStore
-from contacts_service.storage.s3 import S3Store, parse_url, split_parts
+from crm_chassis.storage import InvalidKey, StorageSettings, store_from_settings
+from crm_chassis.storage.local import LocalFolder
+from crm_chassis.storage.s3 import S3Store, parse_url, split_parts
 
 
 def test_the_storage_url_names_bucket_and_prefix():
@@ -22,10 +21,10 @@ def test_the_storage_url_names_bucket_and_prefix():
 
 
 def test_settings_pick_the_backend(tmp_path):
-    local = store_from_settings(ContactsSettings(storage_path=str(tmp_path)))
-    assert isinstance(local, LocalFolderStore) and local.root == tmp_path.resolve()
+    local = store_from_settings(StorageSettings(storage_path=str(tmp_path)))
+    assert isinstance(local, LocalFolder) and local.root == tmp_path.resolve()
     s3 = store_from_settings(
-        ContactsSettings(storage_url="s3://bucket/crm", storage_endpoint_url="http://minio:9000")
+        StorageSettings(storage_url="s3://bucket/crm", storage_endpoint_url="http://minio:9000")
     )
     assert isinstance(s3, S3Store)
     assert (s3.bucket, s3.prefix) == ("bucket", "crm/")

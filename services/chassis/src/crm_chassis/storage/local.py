@@ -17,10 +17,10 @@ from pathlib import Path
 import anyio
 import anyio.to_thread
 
-from contacts_service.storage import CHUNK_SIZE, InvalidKey, ObjectMissing, check_key
+from crm_chassis.storage import CHUNK_SIZE, InvalidKey, ObjectMissing, check_key
 
 
-class LocalFolderStore:
+class LocalFolder:
     """Objects as files under ``root`` (created on first write)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from uuid import UUID
 
 import pytest
+from crm_chassis.bus import Bus
 from crm_chassis.db import create_engine, session_factory
 from crm_chassis.orm import Entity, new_metadata
 from crm_chassis.tables import infra_metadata
@@ -42,6 +43,16 @@ async def chassis_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
         await conn.run_sync(infra_metadata.create_all)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def bus(nats_factory) -> AsyncIterator[Bus]:
+    """A connected :class:`Bus` on a nats-server of this test alone."""
+    bus = Bus(nats_factory().url, name="test")
+    await bus.start()
+    await bus.wait_ready(timeout=10)
+    yield bus
+    await bus.close()
 
 
 @pytest.fixture

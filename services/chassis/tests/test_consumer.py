@@ -5,8 +5,7 @@ import json
 from uuid import uuid4
 
 import nats
-import pytest
-from crm_chassis.bus import DLQ_STREAM, Bus
+from crm_chassis.bus import DLQ_STREAM
 from crm_chassis.consumer import Batched, Consumer, ConsumerRunner
 from crm_chassis.outbox import OutboxRelay, emit
 from crm_testing.service import eventually
@@ -14,56 +13,16 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
 from .conftest import Effect
+from .consuming import (
+    effects,
+    publish_raw,
+    record,
+    run_until_one_dead_letter,
+    running,
+)
 from .events import an_event
 
 TYPE = "crm.contacts.contact.deleted.v1"
-
-
-@pytest.fixture
-async def bus(nats_factory):
-    server = nats_factory()
-    bus = Bus(server.url, name="test")
-    await bus.start()
-    await bus.wait_ready(timeout=10)
-    yield bus
-    await bus.close()
-
-
-async def record(session, event):
-    session.add(Effect(key=event.id, tenant_id=event.tenantid))
-
-
-async def effects(sessions) -> list[str]:
-    async with sessions() as s:
-        return list((await s.execute(select(Effect.key).order_by(Effect.id))).scalars())
-
-
-async def publish_raw(bus, event, msg_id):
-    """Publish an event outside the outbox, as a second copy would arrive."""
-    await bus.js.publish(
-        "crm.contacts.contact.deleted",
-        event.model_dump_json().encode(),
-        headers={"Nats-Msg-Id": msg_id},
-    )
-
-
-async def run_until_one_dead_letter(bus, task):
-    """Let the runner ``task`` go until the dead-letter stream holds one event; stop it."""
-
-    async def dead_lettered():
-        info = await bus.js.stream_info(DLQ_STREAM)
-        assert info.state.messages == 1
-
-    try:
-        await eventually(dead_lettered)
-    finally:
-        task.cancel()
-
-
-async def running(runner):
-    task = asyncio.create_task(runner.run())
-    await asyncio.sleep(0)
-    return task
 
 
 async def test_each_event_has_one_effect_even_when_delivered_twice(sessions, bus):

@@ -1,25 +1,48 @@
 """The event consumer runner: durable pull consumers with an inbox for exactly-once effect.
 
-Each service registers one handler per consumed event type (see ``consumers.py`` of a
-service). For each fetched batch the runner opens one transaction, inserts
-``(consumer, event id)`` into ``inbox`` and runs a handler only for an event whose insert
-was new, then commits and acks. A redelivered event therefore has no second effect. A handler that
-keeps failing is retried with backoff up to ``max_deliver`` times; the event is then copied
-to the dead-letter stream (``crmdlq.<consumer>.<subject>``) and terminated.
+Each service registers its handlers in one table (see ``consumers.py`` of a service). A
+key of that table is either
+
+- a registered event type (``crm.sales.deal.won.v1``): that type's handler, or
+- a subject pattern (``crm.>``, ``crm.sales.>``): one handler for every event on a
+  matching subject, for the consumers of everything (the analytics warehouse, the
+  webhook dispatcher).
+
+An event goes to the handler of its exact type if there is one, else to the most specific
+matching pattern (most literal tokens); an event nothing claims (another version of a
+subject we listen to) is acknowledged and skipped. A key that is neither a registered
+type nor a valid pattern (a typo) is a ValueError when the :class:`Consumer` is built,
+that is when the service's ``consumers.py`` is imported at start-up.
+
+A handler is ``handler(session, event)`` with the raw :class:`CloudEvent`; wrapped in
+:class:`Typed` it is ``handler(session, event, data)`` with ``data`` parsed into the
+type's proto model. The runner parses it before the transaction: an event whose payload
+does not validate (or, under a pattern, whose type has no model) is dead-lettered at once,
+since no retry can make it valid. :class:`Batched` handlers take runs of raw events.
+
+For each fetched batch the runner opens one transaction, inserts ``(consumer, event id)``
+into ``inbox`` and runs a handler only for an event whose insert was new, then commits and
+acks. A redelivered event therefore has no second effect. A handler that keeps failing is
+retried with backoff up to ``max_deliver`` times; the event is then copied to the
+dead-letter stream (see :mod:`crm_chassis.dead_letters`) and terminated.
+
+:func:`reset` forgets what a consumer consumed so that it replays the stream from the
+start, into projections its owner truncates in the same step.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
+from typing import Any
 from uuid import UUID
 
-from crm_proto import CloudEvent, subject_for
+from crm_proto import CloudEvent, payload_model, subject_for
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -29,8 +52,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_chassis import metrics
-from crm_chassis.bus import DLQ_PREFIX, STREAM, Bus
+from crm_chassis.bus import STREAM, Bus
+from crm_chassis.consumer_reset import Truncate, reset
+from crm_chassis.dead_letters import dead_letter_subject
 from crm_chassis.orm import utcnow
+from crm_chassis.subjects import check_pattern, covers, is_pattern, minimal_filters, specificity
 from crm_chassis.tables import inbox
 
 log = logging.getLogger("crm.consumer")
@@ -51,6 +77,7 @@ _REMEMBER = (
 
 EventHandler = Callable[[AsyncSession, CloudEvent], Awaitable[None]]
 ManyHandler = Callable[[AsyncSession, Sequence[CloudEvent]], Awaitable[None]]
+TypedHandler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +91,39 @@ class Batched:
     handle: ManyHandler
 
 
-Handler = EventHandler | Batched
+@dataclass(frozen=True)
+class Typed:
+    """A handler that takes the payload as its proto model: ``handle(session, event, data)``.
+
+    ``data`` is an instance of the model registered for ``event.type`` (for example
+    ``DealStageChanged``), validated by the runner before the transaction.
+    """
+
+    handle: TypedHandler
+
+    def bind(self, event: CloudEvent) -> EventHandler:
+        """An event handler with ``event``'s payload parsed: KeyError for a type without
+        a model, ValidationError for a payload that does not fit it."""
+        data = payload_model(event.type).model_validate(event.data)
+
+        async def call(session: AsyncSession, event: CloudEvent) -> None:
+            await self.handle(session, event, data)
+
+        return call
+
+
+Handler = EventHandler | Batched | Typed
+# What the runner calls once a Typed handler is bound to its event.
+Runnable = EventHandler | Batched
 
 
 @dataclass(frozen=True)
 class Consumer:
-    """A durable consumer: its name and one handler per event type."""
+    """A durable consumer: its name and one handler per event type or subject pattern.
+
+    ValueError for a name JetStream cannot take, a key that is neither a registered event
+    type nor a valid pattern, or patterns that overlap without one covering the other.
+    """
 
     name: str
     handlers: Mapping[str, Handler]
@@ -77,14 +131,45 @@ class Consumer:
     ack_wait: float = 30.0
     backoff: tuple[float, ...] = field(default=(0.5, 2.0, 5.0, 15.0))
 
-    @property
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in ".*> \t\r\n"):
+            raise ValueError(f"not a durable consumer name: {self.name!r}")
+        if not self.handlers:
+            raise ValueError(f"consumer {self.name!r} has no handlers")
+        for key in self.handlers:
+            if is_pattern(key):
+                check_pattern(key)
+            else:
+                try:
+                    payload_model(key)
+                except KeyError:
+                    raise ValueError(
+                        f"consumer {self.name!r} handles {key!r}, which is not a registered "
+                        "event type (nor a subject pattern)"
+                    ) from None
+        self.subjects  # noqa: B018 (overlapping patterns fail here, at construction)
+
+    @cached_property
     def subjects(self) -> list[str]:
-        return sorted({subject_for(t) for t in self.handlers})
+        """The consumer's filter subjects, none covered by another."""
+        return minimal_filters(k if is_pattern(k) else subject_for(k) for k in self.handlers)
+
+    @cached_property
+    def _patterns(self) -> list[tuple[str, Handler]]:
+        patterns = sorted((k for k in self.handlers if is_pattern(k)), key=specificity)
+        return [(p, self.handlers[p]) for p in patterns]
+
+    def handler_for(self, event_type: str, subject: str) -> Handler | None:
+        """The handler of an event of ``event_type`` that arrived on ``subject``."""
+        handler = self.handlers.get(event_type)
+        if handler is not None:
+            return handler
+        return next((h for p, h in self._patterns if covers(p, subject)), None)
 
 
 def _runs(
-    work: list[tuple[Msg, CloudEvent, Handler]],
-) -> Iterator[tuple[Handler, list[tuple[Msg, CloudEvent]]]]:
+    work: list[tuple[Msg, CloudEvent, Runnable]],
+) -> Iterator[tuple[Runnable, list[tuple[Msg, CloudEvent]]]]:
     """Consecutive items with the same handler, grouped when it is :class:`Batched`."""
     for handler, group in groupby(work, key=lambda item: item[2]):
         items = [(msg, event) for msg, event, _ in group]
@@ -94,7 +179,7 @@ def _runs(
             yield from ((handler, [item]) for item in items)
 
 
-async def _call(handler: Handler, session: AsyncSession, events: list[CloudEvent]) -> None:
+async def _call(handler: Runnable, session: AsyncSession, events: list[CloudEvent]) -> None:
     if isinstance(handler, Batched):
         await handler.handle(session, events)
     else:
@@ -193,18 +278,24 @@ class ConsumerRunner:
         event alone (its inbox row removed again) is retried or dead-lettered.
         """
         c = self.consumer
-        work: list[tuple[Msg, CloudEvent, Handler]] = []
+        work: list[tuple[Msg, CloudEvent, Runnable]] = []
         for msg in messages:
             try:
                 event = CloudEvent.model_validate_json(msg.data)
             except ValidationError as exc:
                 await self._dead_letter(msg, f"not a CloudEvent: {exc}")
                 continue
-            handler = c.handlers.get(event.type)
+            handler = c.handler_for(event.type, msg.subject)
             if handler is None:  # another version of a subject we listen to
                 await msg.ack()
                 continue
-            work.append((msg, event, handler))
+            if not isinstance(handler, Typed):
+                work.append((msg, event, handler))
+                continue
+            try:
+                work.append((msg, event, handler.bind(event)))
+            except (KeyError, ValueError) as exc:  # ValidationError is a ValueError
+                await self._dead_letter(msg, f"payload does not fit its model: {exc}", event)
         if not work:
             return
         try:
@@ -223,7 +314,7 @@ class ConsumerRunner:
             await self._retry_or_give_up(msg, event, error)
 
     async def _apply(
-        self, work: list[tuple[Msg, CloudEvent, Handler]], *, isolate: bool
+        self, work: list[tuple[Msg, CloudEvent, Runnable]], *, isolate: bool
     ) -> tuple[list[Msg], list[tuple[Msg, CloudEvent, Exception]]]:
         """Run the batch in one transaction: the messages done and those that failed.
 
@@ -238,7 +329,7 @@ class ConsumerRunner:
             ids = list(dict.fromkeys(UUID(e.id) for _, e, _ in work))
             inserted = await session.execute(_REMEMBER, {"consumer": c.name, "ids": ids})
             fresh = set(inserted.scalars())
-            todo: list[tuple[Msg, CloudEvent, Handler]] = []
+            todo: list[tuple[Msg, CloudEvent, Runnable]] = []
             for msg, event, handler in work:
                 event_id = UUID(event.id)
                 if event_id not in fresh:  # seen before (or twice in this batch)
@@ -281,7 +372,7 @@ class ConsumerRunner:
                 delivered,
                 exc,
             )
-            await self._dead_letter(msg, repr(exc))
+            await self._dead_letter(msg, repr(exc), event)
         else:
             log.warning(
                 "consumer %s failed event %s (delivery %d): %s", c.name, event.id, delivered, exc
@@ -289,7 +380,7 @@ class ConsumerRunner:
             metrics.EVENTS_CONSUMED.labels(c.name, "retry").inc()
             await msg.nak(delay=c.backoff[min(delivered, len(c.backoff)) - 1])
 
-    async def _dead_letter(self, msg: Msg, error: str) -> None:
+    async def _dead_letter(self, msg: Msg, error: str, event: CloudEvent | None = None) -> None:
         js = await self.bus.wait_ready()
         headers = dict(msg.headers or {})
         headers.update(
@@ -300,23 +391,12 @@ class ConsumerRunner:
                 "Nats-Msg-Id": f"{self.consumer.name}:{msg.metadata.sequence.stream}",
             }
         )
-        await js.publish(
-            f"{DLQ_PREFIX}.{self.consumer.name}.{msg.subject}", msg.data, headers=headers
-        )
+        tenant = event.tenantid if event is not None else None
+        subject = dead_letter_subject(self.consumer.name, tenant, msg.subject)
+        await js.publish(subject, msg.data, headers=headers)
         await msg.term()
         metrics.EVENTS_CONSUMED.labels(self.consumer.name, "dead_letter").inc()
 
-
-def dead_letter_summary(msg: Msg) -> dict[str, object]:
-    """What an admin endpoint shows of a dead-lettered event."""
-    headers = msg.headers or {}
-    try:
-        event = json.loads(msg.data)
-    except ValueError:
-        event = {"raw": msg.data.decode("utf-8", "replace")}
-    return {
-        "consumer": headers.get("Crm-Consumer"),
-        "error": headers.get("Crm-Error"),
-        "subject": headers.get("Crm-Original-Subject"),
-        "event": event,
-    }
+    async def reset(self, *, truncate: Truncate | None = None) -> None:
+        """:func:`reset` this runner's consumer."""
+        await reset(self.bus, self.sessions, self.consumer.name, truncate=truncate)

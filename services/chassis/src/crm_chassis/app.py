@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from crm_chassis.admin_jobs import router as admin_jobs_router
 from crm_chassis.auth import VerifiedTokens
 from crm_chassis.bus import Bus
 from crm_chassis.consumer import Consumer, ConsumerRunner
@@ -65,7 +66,7 @@ def create_service_app(
                 runner = ConsumerRunner(consumer, sessions, bus)
                 tasks.append(asyncio.create_task(runner.run(), name=consumer.name))
             if job_handlers:
-                jobs = JobRunner(sessions, job_handlers)
+                jobs = JobRunner(sessions, job_handlers, retention=settings.jobs_done_retention)
                 tasks.append(asyncio.create_task(jobs.run(), name=f"{name}-jobs"))
         # Everything loaded at startup lives for the process: keep it out of the cyclic
         # collector's generations, so full collections stay short under load.
@@ -94,6 +95,7 @@ def create_service_app(
     app.state.service_name = name
     install_problem_handlers(app)
     app.include_router(health_router)
+    app.include_router(admin_jobs_router)
     for router in routers:
         app.include_router(router)
     # Outermost last: context first, then metrics, then the limits on the body.

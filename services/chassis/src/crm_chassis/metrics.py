@@ -34,6 +34,11 @@ EVENTS_CONSUMED = Counter(
     "crm_events_consumed_total", "Events handled by consumers", ["consumer", "outcome"]
 )
 JOBS_RUN = Counter("crm_jobs_total", "Jobs run", ["kind", "outcome"])
+JOBS_FAILED = Gauge(
+    "crm_jobs_failed",
+    "Jobs kept as failed after their last attempt (the admin lists them)",
+    ["kind"],
+)
 
 
 class MetricsMiddleware:

@@ -126,3 +126,72 @@ def outbox_deletes_published_rows_downgrade() -> None:
     op.create_index(
         "ix_outbox_pending", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL")
     )
+
+
+_JOBS_PENDING = "done_at IS NULL AND failed_at IS NULL"
+_JOBS_LEASE_COMMENT = "not claimed before: a run's lease, a failed attempt's backoff"
+
+
+def jobs_lifecycle_upgrade() -> None:
+    """Jobs that can be leased, fail for good and recur; a dedupe key unique per tenant
+    among pending jobs only (it was unique forever, across tenants)."""
+    op.drop_constraint("uq_jobs_dedupe_key", "jobs", type_="unique")
+    op.alter_column(
+        "jobs",
+        "dedupe_key",
+        existing_type=sa.String(length=200),
+        comment="unique per tenant among pending jobs",
+    )
+    op.add_column(
+        "jobs",
+        sa.Column("failed_at", sa.DateTime(timezone=True), comment="set when its attempts ran out"),
+    )
+    op.add_column(
+        "jobs", sa.Column("locked_until", sa.DateTime(timezone=True), comment=_JOBS_LEASE_COMMENT)
+    )
+    op.add_column(
+        "jobs", sa.Column("every", sa.Interval(), comment="the period of a recurring job")
+    )
+    op.drop_index("ix_jobs_due", table_name="jobs")
+    op.create_index("ix_jobs_due", "jobs", ["due_at"], postgresql_where=sa.text(_JOBS_PENDING))
+    op.create_index(
+        "uq_jobs_pending_dedupe_key",
+        "jobs",
+        ["tenant_id", "dedupe_key"],
+        unique=True,
+        postgresql_where=sa.text(f"{_JOBS_PENDING} AND dedupe_key IS NOT NULL"),
+        postgresql_nulls_not_distinct=True,
+    )
+    op.create_index(
+        "ix_jobs_done", "jobs", ["done_at"], postgresql_where=sa.text("done_at IS NOT NULL")
+    )
+    op.create_index(
+        "ix_jobs_failed", "jobs", ["kind"], postgresql_where=sa.text("failed_at IS NOT NULL")
+    )
+
+
+def jobs_lifecycle_downgrade() -> None:
+    op.drop_index("ix_jobs_failed", table_name="jobs")
+    op.drop_index("ix_jobs_done", table_name="jobs")
+    op.drop_index("uq_jobs_pending_dedupe_key", table_name="jobs")
+    op.drop_index("ix_jobs_due", table_name="jobs")
+    op.create_index("ix_jobs_due", "jobs", ["due_at"], postgresql_where=sa.text("done_at IS NULL"))
+    # The old key is unique forever and across tenants: only one row of a key keeps it.
+    op.execute(
+        "UPDATE jobs SET dedupe_key = NULL WHERE done_at IS NOT NULL OR failed_at IS NOT NULL"
+    )
+    op.execute(
+        "UPDATE jobs SET dedupe_key = NULL FROM jobs AS kept"
+        " WHERE jobs.dedupe_key = kept.dedupe_key AND jobs.id > kept.id"
+    )
+    op.drop_column("jobs", "every")
+    op.drop_column("jobs", "locked_until")
+    op.drop_column("jobs", "failed_at")
+    op.alter_column(
+        "jobs",
+        "dedupe_key",
+        existing_type=sa.String(length=200),
+        comment=None,
+        existing_comment="unique per tenant among pending jobs",
+    )
+    op.create_unique_constraint("uq_jobs_dedupe_key", "jobs", ["dedupe_key"])

@@ -7,6 +7,8 @@ own values (``CRM_CONTACTS_DATABASE_URL``); the shared values keep their global 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,3 +47,5 @@ class ServiceSettings(SharedSettings):
     outbox_batch_size: int = 1000
     run_background: bool = True
     """Run the outbox relay, consumers and job runner inside the API process."""
+    jobs_done_retention: timedelta = timedelta(days=1)
+    """How long done jobs are kept before the job runner deletes them."""

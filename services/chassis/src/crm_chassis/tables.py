@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    Interval,
     LargeBinary,
     String,
     Table,
@@ -43,6 +44,9 @@ inbox = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+JOBS_PENDING = "done_at IS NULL AND failed_at IS NULL"
+"""A job neither done nor failed: it will run when due (its partial indexes say this)."""
+
 jobs = Table(
     "jobs",
     infra_metadata,
@@ -53,10 +57,27 @@ jobs = Table(
     Column("payload", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
-    Column("dedupe_key", String(200), unique=True),
+    Column("dedupe_key", String(200), comment="unique per tenant among pending jobs"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("done_at", DateTime(timezone=True)),
-    Index("ix_jobs_due", "due_at", postgresql_where=text("done_at IS NULL")),
+    Column("failed_at", DateTime(timezone=True), comment="set when its attempts ran out"),
+    Column(
+        "locked_until",
+        DateTime(timezone=True),
+        comment="not claimed before: a run's lease, a failed attempt's backoff",
+    ),
+    Column("every", Interval, comment="the period of a recurring job"),
+    Index("ix_jobs_due", "due_at", postgresql_where=text(JOBS_PENDING)),
+    Index(
+        "uq_jobs_pending_dedupe_key",
+        "tenant_id",
+        "dedupe_key",
+        unique=True,
+        postgresql_where=text(f"{JOBS_PENDING} AND dedupe_key IS NOT NULL"),
+        postgresql_nulls_not_distinct=True,  # one pending platform job (no tenant) per key
+    ),
+    Index("ix_jobs_done", "done_at", postgresql_where=text("done_at IS NOT NULL")),
+    Index("ix_jobs_failed", "kind", postgresql_where=text("failed_at IS NOT NULL")),
 )
 
 idempotency_keys = Table(

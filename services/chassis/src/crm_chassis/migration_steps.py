@@ -195,3 +195,76 @@ def jobs_lifecycle_downgrade() -> None:
         existing_comment="unique per tenant among pending jobs",
     )
     op.create_unique_constraint("uq_jobs_dedupe_key", "jobs", ["dedupe_key"])
+
+
+def long_tasks_upgrade() -> None:
+    """The ``long_tasks`` table of :mod:`crm_chassis.tasks`."""
+    jsonb = postgresql.JSONB(astext_type=sa.Text())
+    empty = sa.text("'{}'::jsonb")
+    op.create_table(
+        "long_tasks",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=120), nullable=False),
+        sa.Column(
+            "status",
+            sa.String(length=20),
+            server_default=sa.text("'queued'"),
+            nullable=False,
+            comment="queued, running, succeeded, failed or cancelled",
+        ),
+        sa.Column(
+            "key",
+            sa.String(length=200),
+            nullable=True,
+            comment="at most one queued or running task per tenant and key",
+        ),
+        sa.Column(
+            "total", sa.BigInteger(), nullable=True, comment="units of work in all, once known"
+        ),
+        sa.Column("done", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("params", jsonb, server_default=empty, nullable=False),
+        sa.Column(
+            "state",
+            jsonb,
+            server_default=empty,
+            nullable=False,
+            comment="where the next step resumes",
+        ),
+        sa.Column("result", jsonb, server_default=empty, nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_long_tasks")),
+    )
+    op.create_index(
+        "ix_long_tasks_tenant_kind_created",
+        "long_tasks",
+        ["tenant_id", "kind", "created_at", "id"],
+    )
+    op.create_index(
+        "uq_long_tasks_active_key",
+        "long_tasks",
+        ["tenant_id", "key"],
+        unique=True,
+        postgresql_where=sa.text("status IN ('queued', 'running') AND key IS NOT NULL"),
+    )
+
+
+def long_tasks_downgrade() -> None:
+    op.drop_index("uq_long_tasks_active_key", table_name="long_tasks")
+    op.drop_index("ix_long_tasks_tenant_kind_created", table_name="long_tasks")
+    op.drop_table("long_tasks")

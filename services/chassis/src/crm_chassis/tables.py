@@ -7,6 +7,7 @@ its own MetaData, so every service migrates them like its own tables.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Index,
@@ -90,4 +91,48 @@ idempotency_keys = Table(
     Column("response_headers", JSONB),
     Column("response_body", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+TASKS_ACTIVE = "status IN ('queued', 'running')"
+"""A long task still to finish (its partial unique index on ``key`` says this)."""
+
+long_tasks = Table(
+    "long_tasks",
+    infra_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("tenant_id", Uuid, nullable=False),
+    Column("kind", String(120), nullable=False),
+    Column(
+        "status",
+        String(20),
+        nullable=False,
+        server_default=text("'queued'"),
+        comment="queued, running, succeeded, failed or cancelled",
+    ),
+    Column("key", String(200), comment="at most one queued or running task per tenant and key"),
+    Column("total", BigInteger, comment="units of work in all, once known"),
+    Column("done", BigInteger, nullable=False, server_default=text("0")),
+    Column("params", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column(
+        "state",
+        JSONB,
+        nullable=False,
+        server_default=text("'{}'::jsonb"),
+        comment="where the next step resumes",
+    ),
+    Column("result", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("error", Text),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_long_tasks_tenant_kind_created", "tenant_id", "kind", "created_at", "id"),
+    Index(
+        "uq_long_tasks_active_key",
+        "tenant_id",
+        "key",
+        unique=True,
+        postgresql_where=text(f"{TASKS_ACTIVE} AND key IS NOT NULL"),
+    ),
 )

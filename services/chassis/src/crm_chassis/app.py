@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from crm_chassis.admin_events import router as admin_events_router
 from crm_chassis.admin_jobs import router as admin_jobs_router
 from crm_chassis.auth import VerifiedTokens
 from crm_chassis.bus import Bus
@@ -93,9 +94,11 @@ def create_service_app(
     app.state.settings = settings
     app.state.tokens = VerifiedTokens(settings)
     app.state.service_name = name
+    app.state.consumers = consumers  # whose dead letters the admin endpoint shows
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(admin_jobs_router)
+    app.include_router(admin_events_router)
     for router in routers:
         app.include_router(router)
     # Outermost last: context first, then metrics, then the limits on the body.

@@ -19,7 +19,6 @@ the letter to be replayed again, which the inbox absorbs the same way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -27,6 +26,7 @@ from uuid import UUID
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from pydantic import BaseModel, ConfigDict
 
 from crm_chassis.bus import DLQ_PREFIX, DLQ_STREAM
 
@@ -45,11 +45,13 @@ def _split(dlq_subject: str) -> tuple[str, str, str]:
     return consumer, tenant, original
 
 
-@dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(BaseModel):
     """One dead-lettered event as the dead-letter stream holds it."""
 
+    model_config = ConfigDict(frozen=True)
+
     seq: int
+    """The letter's sequence in the dead-letter stream: what a replay names."""
     consumer: str
     subject: str
     error: str | None
@@ -123,16 +125,6 @@ async def list_dead_letters(
         await js.delete_consumer(DLQ_STREAM, info.name)
     more = pending > len(letters)
     return letters, (letters[-1].seq if more and letters else None)
-
-
-async def get_dead_letter(
-    js: JetStreamContext, *, consumers: list[str], tenant_id: UUID, seq: int
-) -> DeadLetter | None:
-    """The dead letter at ``seq`` if it belongs to the tenant and one of ``consumers``."""
-    raw = await _own(js, consumers=consumers, tenant_id=tenant_id, seq=seq)
-    if raw is None:
-        return None
-    return _letter(seq, raw.subject, raw.headers, raw.data, raw.time)
 
 
 async def replay_dead_letter(

@@ -143,3 +143,21 @@ async def test_a_payload_that_does_not_fit_its_model_is_dead_lettered_without_re
     msg = await bus.js.get_msg("CRM_DLQ", 1)
     assert "payload does not fit its model" in msg.headers["Crm-Error"]
     assert msg.subject == f"crmdlq.test-invalid.{bad.tenantid}.crm.contacts.contact.deleted"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "other", "covered"),
+    [
+        ("crm.>", "crm.sales.deal.created", True),
+        ("crm.>", "crm.sales.>", True),
+        ("crm.sales.>", "crm.>", False),
+        ("crm.*.deal.created", "crm.sales.deal.created", True),
+        ("crm.*.deal.created", "crm.*.deal.>", False),
+        ("crm.sales.*.created", "crm.sales.deal.stage_changed", False),
+        ("crm.sales.>", "crm.sales", False),  # '>' takes one token at least
+    ],
+)
+def test_a_pattern_covers_what_nats_would_match(pattern, other, covered):
+    from crm_chassis.subjects import covers
+
+    assert covers(pattern, other) is covered

@@ -1,9 +1,8 @@
 """The event consumer runner: durable pull consumers with an inbox for exactly-once effect.
 
-Each service registers its handlers in one table (see ``consumers.py`` of a service). A
-key of that table is either
+A service registers its handlers in one table (its ``consumers.py``); a key is either
 
-- a registered event type (``crm.sales.deal.won.v1``): that type's handler, or
+- a registered event type (``crm.sales.deal.stage_changed.v1``): that type's handler, or
 - a subject pattern (``crm.>``, ``crm.sales.>``): one handler for every event on a
   matching subject, for the consumers of everything (the analytics warehouse, the
   webhook dispatcher).
@@ -26,8 +25,7 @@ acks. A redelivered event therefore has no second effect. A handler that keeps f
 retried with backoff up to ``max_deliver`` times; the event is then copied to the
 dead-letter stream (see :mod:`crm_chassis.dead_letters`) and terminated.
 
-:func:`reset` forgets what a consumer consumed so that it replays the stream from the
-start, into projections its owner truncates in the same step.
+:func:`reset` (:mod:`crm_chassis.consumer_reset`) makes a consumer replay the stream.
 """
 
 from __future__ import annotations

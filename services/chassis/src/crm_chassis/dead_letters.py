@@ -18,11 +18,13 @@ the letter to be replayed again, which the inbox absorbs the same way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -108,7 +110,11 @@ async def list_dead_letters(
             sub = await js.pull_subscribe_bind(consumer=info.name, stream=DLQ_STREAM)
             try:
                 while len(letters) < wanted:
-                    for msg in await sub.fetch(wanted - len(letters), timeout=5.0):
+                    try:
+                        fetched = await sub.fetch(wanted - len(letters), timeout=2.0)
+                    except (NatsTimeout, TimeoutError):
+                        break  # letters replayed meanwhile: the page is what is left
+                    for msg in fetched:
                         meta = msg.metadata
                         letters.append(
                             _letter(
@@ -122,7 +128,8 @@ async def list_dead_letters(
             finally:
                 await sub.unsubscribe()
     finally:
-        await js.delete_consumer(DLQ_STREAM, info.name)
+        with contextlib.suppress(Exception):  # else it expires after inactive_threshold
+            await js.delete_consumer(DLQ_STREAM, info.name)
     more = pending > len(letters)
     return letters, (letters[-1].seq if more and letters else None)
 

@@ -142,6 +142,39 @@ async def test_a_tenant_scan_finds_the_seeded_pairs_in_batches(
     assert len(left) == len(pairs) - 1
 
 
+async def test_a_scan_pairs_a_misspelt_name_but_not_a_namesake(api, contacts_app):
+    katherine = await contact(
+        api, first_name="Katherine", last_name="Johnson", emails=[{"email": "kj@nasa.example"}]
+    )
+    misspelt = await contact(
+        api, first_name="Kathrine", last_name="Jonson", emails=[{"email": "kathy@home.example"}]
+    )
+    namesake = await contact(
+        api, first_name="Robert", last_name="Johnson", emails=[{"email": "rob@nasa.example"}]
+    )
+
+    started = await api.post("/v1/contacts/duplicates/scan")
+    assert started.status_code == 202, started.text
+    runner = JobRunner(contacts_app.state.sessions, {SCAN_JOB: run_scan_batch})
+
+    async def finished():
+        await runner.run_due()
+        state = (await api.get(started.headers["Location"])).json()
+        assert state["status"] == "done", state
+
+    await eventually(finished)
+    listed = (await api.get("/v1/contacts/duplicates")).json()["data"]
+    assert [{p["a"]["id"], p["b"]["id"]} for p in listed] == [{katherine["id"], misspelt["id"]}]
+    assert [(r["field"], r["match"], r["detail"]) for r in listed[0]["reasons"]] == [
+        ("name", "fuzzy", "0.94")
+    ]
+
+    found = (await api.get(f"/v1/contacts/{namesake['id']}/duplicates")).json()["data"]
+    assert found == []
+    found = (await api.get(f"/v1/contacts/{misspelt['id']}/duplicates")).json()["data"]
+    assert [d["id"] for d in found] == [katherine["id"]]
+
+
 async def test_scan_requests_are_validated(api):
     bad = await api.post("/v1/contacts/duplicates/scan", json={"min_score": 7})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "min_score"

@@ -41,6 +41,26 @@ def test_an_initial_matches_the_first_name_it_abbreviates():
     assert name_similarity("K.", "Smith", "John", "Smith") < 0.9
 
 
+def test_a_misspelt_name_is_similar_by_jaro_winkler_and_pairs_on_its_own():
+    m = score_contacts(
+        person("Katherine", "Johnson", emails=["kj@a.example"]),
+        person("Kathrine", "Jonson", emails=["kathy@b.example"]),
+    )
+    assert [(r.field, r.match, r.detail) for r in m.reasons] == [("name", "fuzzy", "0.94")]
+    assert m.score >= 0.6  # the default threshold of scans and lookups
+
+
+def test_a_shared_last_name_with_another_first_name_is_no_evidence():
+    assert name_similarity("Katherine", "Johnson", "Robert", "Johnson") < 0.75
+    m = score_contacts(person("Katherine", "Johnson"), person("Robert", "Johnson"))
+    assert m.score == 0 and m.reasons == []
+
+
+def test_numbered_placeholder_names_are_different_people():
+    assert name_similarity("Person1", "Family1", "Person2", "Family2") == 0.0
+    assert name_similarity("Test1", "User", "Test1", "User") == 1.0
+
+
 def test_a_shared_email_is_strong_evidence_on_its_own():
     m = score_contacts(
         person(emails=["a@x.com"]), person(first="Zed", emails=["b@y.com", "a@x.com"])

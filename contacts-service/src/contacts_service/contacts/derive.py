@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from contacts_service.common.names import name_keys
 from contacts_service.common.phones import lookup_keys, to_e164
 from contacts_service.common.schemas import Address, EmailItem
 from contacts_service.contacts.schemas import ContactWrite
@@ -70,6 +71,7 @@ def columns(data: ContactWrite, *, phone_region: str, custom: dict[str, Any]) ->
     out["phone"] = (phones[0]["e164"] or phones[0]["number"]) if phones else None
     out["email_keys"] = [e.email for e in data.emails]
     out["phone_keys"] = sorted(phone_keys)
+    out["name_keys"] = name_keys(data.first_name, data.last_name)
     out["consent"] = {
         ch.value: {p: s.value for p, s in purposes.items()} for ch, purposes in data.consent.items()
     }

@@ -33,6 +33,8 @@ class Contact(Entity, Base):
     addresses: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
     email_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     phone_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    name_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    """Phonetic keys of the name, for duplicate candidates (``common.names``)."""
     account_id: Mapped[UUID | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     owner_id: Mapped[UUID | None]
     lifecycle_stage: Mapped[str | None] = mapped_column(String(40))
@@ -71,6 +73,7 @@ class Contact(Entity, Base):
         Index("ix_contacts_account", "account_id"),
         Index("ix_contacts_email_keys", "email_keys", postgresql_using="gin"),
         Index("ix_contacts_phone_keys", "phone_keys", postgresql_using="gin"),
+        Index("ix_contacts_name_keys", "name_keys", postgresql_using="gin"),
         Index("ix_contacts_tags", "tags", postgresql_using="gin"),
         Index(
             "ix_contacts_custom",

@@ -1,10 +1,11 @@
 """Candidate generation: a bounded set of records that might duplicate given ones.
 
 Never a scan of the tenant: each blocking key is one query that, per probe, walks an index
-and stops at ``per_key`` rows (a LATERAL subquery with LIMIT): email and phone keys on the
-GIN indexes, lower(last name) + first initial on the btree, whole words of the name and
-email local parts on the full-text index, and (single lookups) the same account. Scoring then
-happens in Python on that small set.
+and stops at ``per_key`` rows (a LATERAL subquery with LIMIT): email, phone and phonetic
+name keys on the GIN indexes (the name keys of ``common.names`` survive typos: "Kathrine
+Jonson" meets "Katherine Johnson"), lower(last name) + first initial on the btree, whole
+words of the name and email local parts on the full-text index, and (single lookups) the
+same account. Scoring then happens in Python on that small set.
 """
 
 from __future__ import annotations
@@ -104,10 +105,11 @@ async def contact_pairs(
 ) -> Pairs:
     """Pairs (probe, candidate); with ``after`` only candidates of greater id, so a
     tenant scan meets each pair once."""
-    emails, phones, names, words, accounts = [], [], [], [], []
+    emails, phones, names, sounds, words, accounts = [], [], [], [], [], []
     for c in probes:
         emails += [(c.id, e) for e in c.email_keys or ()]
         phones += [(c.id, p) for p in c.phone_keys or ()]
+        sounds += [(c.id, k) for k in c.name_keys or ()]
         last, first = _words(c.last_name), _words(c.first_name)
         if c.last_name:
             initial = (c.first_name or "").strip()[:1].lower()
@@ -125,6 +127,7 @@ async def contact_pairs(
     block = _Blocking(session, "contacts", tenant_id, after, per_key)
     pairs = await block.pairs("x.email_keys @> ARRAY[p.value]", emails)
     pairs |= await block.pairs("x.phone_keys @> ARRAY[p.value]", phones)
+    pairs |= await block.pairs("x.name_keys @> ARRAY[p.value]", sounds)
     pairs |= await block.pairs(
         "lower(x.last_name) = split_part(p.value, chr(31), 1) AND "
         "(split_part(p.value, chr(31), 2) = '' OR "

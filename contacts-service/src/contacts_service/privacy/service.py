@@ -49,6 +49,7 @@ ANONYMOUS: dict[str, Any] = {
     "addresses": [],
     "email_keys": [],
     "phone_keys": [],
+    "name_keys": [],
     "consent": {},
     "do_not_contact": True,
     "membership_level": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_chassis import tasks
 from crm_chassis.app import create_service_app
 from crm_chassis.storage import store_from_settings
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from contacts_service.imports import service as imports
 from contacts_service.imports.endpoints import router as imports_router
 from contacts_service.links.endpoints import router as links_router
 from contacts_service.lists.endpoints import router as lists_router
-from contacts_service.merge.duplicates import SCAN_JOB, run_scan_batch
+from contacts_service.merge.duplicates import SCAN_TASK
 from contacts_service.merge.endpoints import routers as merge_routers
 from contacts_service.notes.endpoints import router as notes_router
 from contacts_service.privacy.endpoints import router as privacy_router
@@ -56,8 +57,8 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         consumers=CONSUMERS,
         job_handlers={
             PURGE_JOB: purge_handler(store),
-            SCAN_JOB: run_scan_batch,
-            **imports.job_handlers(settings),
+            **tasks.job_handlers([SCAN_TASK, imports.task_kind(settings)]),
+            **imports.job_handlers(),
             FORGET_JOB: forget_copies_job,
         },
         description=(

@@ -8,7 +8,7 @@ from contacts_service.custom_fields.models import CustomField
 from contacts_service.imports.models import Import, ImportRowError
 from contacts_service.links.models import ContactAccount
 from contacts_service.lists.models import ListMember, StaticList
-from contacts_service.merge.models import DuplicatePair, DuplicateScan, Merge
+from contacts_service.merge.models import DuplicatePair, Merge
 from contacts_service.notes.models import Note
 from contacts_service.timeline.models import TimelineEntry
 
@@ -20,7 +20,6 @@ __all__ = [
     "ContactAccount",
     "CustomField",
     "DuplicatePair",
-    "DuplicateScan",
     "Import",
     "ImportRowError",
     "ListMember",

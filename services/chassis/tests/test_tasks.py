@@ -166,3 +166,17 @@ async def test_another_tenant_or_kind_never_reads_the_task(sessions):
             await tasks.get(s, tenant_id=task.tenant_id, task_id=task.id, kind="test.other")
         with pytest.raises(NotFound):
             await tasks.cancel(s, tenant_id=uuid4(), task_id=task.id)
+
+
+async def test_a_task_starts_from_the_state_it_is_given(sessions):
+    kind, tenant = counting(), uuid4()
+    task = await start(sessions, kind, tenant, state={"next": 6})
+    runner = JobRunner(sessions, tasks.job_handlers([kind]))
+    while await runner.run_due():
+        pass
+    assert (await read(sessions, task)).result == {"units": 1}
+    assert await effects(sessions) == ["finished:succeeded", "unit6"]
+    async with sessions() as s:
+        found = await tasks.get_many(s, tenant_id=tenant, task_ids=[task.id, uuid4()])
+        assert list(found) == [task.id]
+        assert await tasks.get_many(s, tenant_id=uuid4(), task_ids=[task.id]) == {}

@@ -157,7 +157,7 @@ async def create_import(
     path = Path(folder) / f"{import_id}.upload"  # never served back: the id is enough
     try:
         size, head = await _save(file, path, settings.import_max_bytes)
-        job = await service.create(
+        imp, task = await service.create(
             session=session,
             tenant_id=principal.tenant_id,
             user_id=principal.user_id,
@@ -175,8 +175,8 @@ async def create_import(
     except BaseException:
         await anyio.Path(path).unlink(missing_ok=True)
         raise
-    response.headers["Location"] = f"/v1/imports/{job.id}"
-    return ImportRead.of(job)
+    response.headers["Location"] = f"/v1/imports/{imp.id}"
+    return ImportRead.of(imp, task)
 
 
 @router.get("/v1/imports", dependencies=READ)
@@ -186,17 +186,19 @@ async def list_imports(
     rows, cursor = await service.list_page(
         session=session, tenant_id=principal.tenant_id, params=page
     )
-    return Page(data=[ImportRead.of(r) for r in rows], next_cursor=cursor)
+    return Page(data=[ImportRead.of(imp, task) for imp, task in rows], next_cursor=cursor)
 
 
-@router.get("/v1/imports/{import_id}", dependencies=READ)
+@router.get("/v1/imports/{import_id:uuid}", dependencies=READ)
 async def get_import(import_id: UUID, session: SessionDep, principal: PrincipalDep) -> ImportRead:
-    job = await service.get(session=session, tenant_id=principal.tenant_id, import_id=import_id)
-    return ImportRead.of(job)
+    imp, task = await service.get(
+        session=session, tenant_id=principal.tenant_id, import_id=import_id
+    )
+    return ImportRead.of(imp, task)
 
 
 @router.get(
-    "/v1/imports/{import_id}/errors.csv",
+    "/v1/imports/{import_id:uuid}/errors.csv",
     dependencies=READ,
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
@@ -205,12 +207,12 @@ async def import_errors(
     import_id: UUID, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> StreamingResponse:
     """The import's row errors as CSV (``row,column,field,message``), by row, streamed."""
-    job = await service.get(session=session, tenant_id=principal.tenant_id, import_id=import_id)
+    imp, _ = await service.get(session=session, tenant_id=principal.tenant_id, import_id=import_id)
     rows: AsyncIterator[bytes] = errors_csv.stream(
-        request.app.state.sessions, principal.tenant_id, job.id
+        request.app.state.sessions, principal.tenant_id, imp.id
     )
     return StreamingResponse(
         rows,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="import-{imp.id}-errors.csv"'},
     )

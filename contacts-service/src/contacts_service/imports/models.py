@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +9,6 @@ from crm_chassis.orm import Entity
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Identity,
     Index,
@@ -26,15 +24,12 @@ from contacts_service.base import Base
 
 
 class Import(Entity, Base):
-    """An import of a CSV or vCard file, processed in chunks by the job runner.
-
-    ``position`` is the byte offset in the stored file up to which rows are done; it is
-    committed with the contacts of each chunk, so a crash resumes exactly there.
-    """
+    """An uploaded CSV or vCard file and how to import it; shares its id with the chassis
+    long task (``crm_chassis.tasks``) that imports it a chunk at a time and holds its
+    status, progress (the byte offset reached, in its ``state``) and counts."""
 
     __tablename__ = "imports"
 
-    status: Mapped[str] = mapped_column(String(20))
     format: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str | None] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(Text, comment="the uploaded file on the imports volume")
@@ -45,17 +40,7 @@ class Import(Entity, Base):
     match_on: Mapped[str] = mapped_column(String(20))
     dry_run: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     columns: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    total_rows: Mapped[int | None] = mapped_column(Integer)
-    processed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    updated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    unchanged: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    failed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
-    error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(255))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_imports_tenant_created", "tenant_id", "created_at", "id"),)
 

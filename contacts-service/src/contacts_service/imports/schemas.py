@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from crm_chassis.tasks import Task
 from pydantic import BaseModel, ConfigDict, Field
 
 from contacts_service.contacts.schemas import ContactWrite
 from contacts_service.imports.batch import MAX_ITEMS, MatchOn, Mode
+from contacts_service.imports.models import Import
 
 
 class BatchRequest(BaseModel):
@@ -52,6 +54,24 @@ class BatchResponse(BaseModel):
     failed: int
 
 
+COUNTS = ("created", "updated", "unchanged", "failed")
+
+
+def status_of(task: Task) -> str:
+    """The import's status as its resource and event name it (``completed``, not the
+    chassis' ``succeeded``; a cancelled import counts as failed)."""
+    return {"succeeded": "completed", "cancelled": "failed"}.get(task.status, task.status)
+
+
+def counts_of(task: Task) -> dict[str, int]:
+    return {name: task.result.get(name, 0) for name in COUNTS}
+
+
+def total_rows(task: Task) -> int | None:
+    """The rows of the file: counted at the first step; a failed import's are those done."""
+    return task.done if task.total is None and task.finished else task.total
+
+
 class ImportRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -78,6 +98,25 @@ class ImportRead(BaseModel):
     version: int
 
     @classmethod
-    def of(cls, job: Any) -> ImportRead:
-        data = {name: getattr(job, name) for name in cls.model_fields if name != "errors_url"}
-        return cls(**data, errors_url=f"/v1/imports/{job.id}/errors.csv")
+    def of(cls, imp: Import, task: Task) -> ImportRead:
+        """An import (its row and its long task) as the resource shows it."""
+        return cls(
+            id=imp.id,
+            status=status_of(task),
+            format=imp.format,
+            filename=imp.filename,
+            size_bytes=imp.size_bytes,
+            mapping=imp.mapping,
+            mode=imp.mode,
+            match_on=imp.match_on,
+            dry_run=imp.dry_run,
+            total_rows=total_rows(task),
+            processed=task.done,
+            **counts_of(task),
+            error=task.error,
+            errors_url=f"/v1/imports/{imp.id}/errors.csv",
+            created_at=imp.created_at,
+            started_at=task.started_at,
+            finished_at=task.finished_at,
+            version=imp.version,
+        )

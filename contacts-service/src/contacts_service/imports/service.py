@@ -1,14 +1,13 @@
-"""Import jobs (C7): upload -> ``imports`` row + job; the job imports a chunk at a time.
+"""Import jobs (C7): upload -> ``imports`` row + a chassis long task sharing its id.
 
-Every chunk (1,000 rows) goes through the batch path (``batch.apply``) in the job's
-transaction together with the import's progress and its row errors, so progress is
-exact after a crash. A run stops after a time budget and schedules the next run, so a
-large file commits (and shows progress) every few seconds instead of in one transaction.
+Each step of the task imports one chunk (1,000 rows) through the batch path
+(``batch.apply``), and commits it together with the import's progress (the byte offset
+reached, the counts) and its row errors, so progress is exact after a crash and a large
+file shows progress chunk by chunk.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -17,12 +16,14 @@ from uuid import UUID
 
 from anyio import Path as AsyncPath
 from anyio import to_thread
+from crm_chassis import tasks
 from crm_chassis.errors import NotFound, ValidationFailed
 from crm_chassis.ids import new_id
 from crm_chassis.jobs import Job, JobHandler, schedule
 from crm_chassis.outbox import emit
-from crm_chassis.pagination import PageParams
+from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
+from crm_chassis.tasks import Task
 from crm_proto.events.contacts import ImportCompleted
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,13 +32,12 @@ from contacts_service.custom_fields.service import definitions
 from contacts_service.events import events
 from contacts_service.imports import batch, mapping, readers, vcard
 from contacts_service.imports.models import Import, ImportRowError
+from contacts_service.imports.schemas import COUNTS, ImportRead
 from contacts_service.settings import ContactsSettings
 
-JOB_KIND = "contacts.import"
+TASK_KIND = "contacts.import"
 CLEANUP_KIND = "contacts.import.cleanup"
 CHUNK_ROWS = 1000
-RUN_BUDGET_SECONDS = 3.0
-DONE = ("completed", "failed")
 
 
 class ImportRepository(TenantRepository[Import]):
@@ -83,7 +83,7 @@ async def create(
     *,
     session: AsyncSession,
     tenant_id: UUID,
-    user_id: str,
+    user_id: UUID | None,
     import_id: UUID,
     path: Path,
     size_bytes: int,
@@ -94,14 +94,13 @@ async def create(
     mode: batch.Mode,
     match_on: batch.MatchOn,
     dry_run: bool,
-) -> Import:
-    """Record an uploaded file (already at ``path``) as a queued import and schedule it."""
+) -> tuple[Import, Task]:
+    """Record an uploaded file (already at ``path``) as a queued import and its task."""
     columns, position = await to_thread.run_sync(check_mapping, path, fmt, explicit, delimiter)
-    job = await ImportRepository(session, tenant_id).add(
+    imp = await ImportRepository(session, tenant_id).add(
         Import(
             id=import_id,
             tenant_id=tenant_id,
-            status="queued",
             format=fmt,
             filename=filename,
             path=str(path),
@@ -112,97 +111,90 @@ async def create(
             match_on=match_on.value,
             dry_run=dry_run,
             columns=columns,
-            position=position,
             created_by=user_id,
         )
     )
-    await schedule(
+    task = await tasks.start(
         session,
-        kind=JOB_KIND,
-        due_at=datetime.now(UTC),
-        payload={"import_id": str(job.id)},
+        TASK_KIND,
         tenant_id=tenant_id,
+        task_id=imp.id,
+        state={"position": position},
+        params={},
     )
-    return job
+    return imp, task
 
 
-async def get(*, session: AsyncSession, tenant_id: UUID, import_id: UUID) -> Import:
-    job = await ImportRepository(session, tenant_id).get(import_id)
-    if job is None:
+async def get(*, session: AsyncSession, tenant_id: UUID, import_id: UUID) -> tuple[Import, Task]:
+    imp = await ImportRepository(session, tenant_id).get(import_id)
+    if imp is None:
         raise NotFound(f"No import {import_id}")
-    return job
+    return imp, await tasks.get(session, tenant_id=tenant_id, task_id=imp.id)
 
 
 async def list_page(
     *, session: AsyncSession, tenant_id: UUID, params: PageParams
-) -> tuple[list[Import], str | None]:
-    from crm_chassis.pagination import apply_keyset, page_of
-
+) -> tuple[list[tuple[Import, Task]], str | None]:
     repo = ImportRepository(session, tenant_id)
     stmt, sort = apply_keyset(
         repo.select(), params, sortable={"created_at": Import.created_at}, id_column=Import.id
     )
-    rows = await repo.list(stmt)
-    return page_of(rows, params, sort, lambda r: (r.created_at, r.id))
+    rows, cursor = page_of(await repo.list(stmt), params, sort, lambda r: (r.created_at, r.id))
+    by_id = await tasks.get_many(session, tenant_id=tenant_id, task_ids=[r.id for r in rows])
+    return [(r, by_id[r.id]) for r in rows], cursor
 
 
 # -- the job ------------------------------------------------------------------------------
 
 
-def job_handlers(settings: ContactsSettings) -> dict[str, JobHandler]:
-    """The import job and the clean-up of finished files, for ``create_service_app``."""
+def task_kind(settings: ContactsSettings) -> tasks.TaskKind:
+    """The import's long task, for ``crm_chassis.tasks.job_handlers``."""
 
-    async def run(session: AsyncSession, job: Job) -> None:
-        await run_import(session=session, job=job, phone_region=settings.default_phone_region)
+    async def step(session: AsyncSession, task: Task) -> bool:
+        return await import_chunk(session, task, phone_region=settings.default_phone_region)
+
+    return tasks.TaskKind(TASK_KIND, step, on_finish=_finish)
+
+
+def job_handlers() -> dict[str, JobHandler]:
+    """The clean-up of finished files, for ``create_service_app``."""
 
     async def cleanup(session: AsyncSession, job: Job) -> None:
         await AsyncPath(job.payload["path"]).unlink(missing_ok=True)
 
-    return {JOB_KIND: run, CLEANUP_KIND: cleanup}
+    return {CLEANUP_KIND: cleanup}
 
 
-async def run_import(*, session: AsyncSession, job: Job, phone_region: str) -> None:
-    """Import chunks of the job's file until it ends or the run's time budget is spent."""
-    assert job.tenant_id is not None
-    imp = await ImportRepository(session, job.tenant_id).get(
-        UUID(job.payload["import_id"]), for_update=True
-    )
-    if imp is None or imp.status in DONE:
-        return
+async def import_chunk(session: AsyncSession, task: Task, *, phone_region: str) -> bool:
+    """The task's step: import the next chunk of its file; True once the file is done."""
+    imp = await ImportRepository(session, task.tenant_id).get(task.id)
+    if imp is None:
+        raise tasks.TaskFailed("the import is gone")
     path = Path(imp.path)
-    deadline = time.monotonic() + RUN_BUDGET_SECONDS
     try:
         if not await AsyncPath(path).exists():
             raise readers.FileProblem("the uploaded file is no longer on the imports volume")
-        if imp.status == "queued":
-            imp.status, imp.started_at = "running", datetime.now(UTC)
+        position = task.state["position"]
+        if task.total is None:
             # Files are read in a worker thread: a large one must not stall the event loop.
-            imp.total_rows = await to_thread.run_sync(
+            task.total = await to_thread.run_sync(
                 partial(vcard.count_cards, path)
                 if imp.format == "vcard"
-                else partial(readers.csv_count, path, imp.delimiter, imp.position)
+                else partial(readers.csv_count, path, imp.delimiter, position)
             )
         defs = await definitions(session, imp.tenant_id, "contact")
-        while True:
-            read = partial(_read_chunk, imp.format, imp.columns, imp.mapping, imp.delimiter)
-            rows, position = await to_thread.run_sync(read, path, imp.position, imp.processed, defs)
-            imp.position = position
-            if not rows:
-                await _finish(session, imp, "completed")
-                break
-            await _import_chunk(session, imp, rows, phone_region)
-            if time.monotonic() > deadline:
-                await schedule(
-                    session,
-                    kind=JOB_KIND,
-                    due_at=datetime.now(UTC),
-                    payload=job.payload,
-                    tenant_id=imp.tenant_id,
-                )
-                break
+        read = partial(_read_chunk, imp.format, imp.columns, imp.mapping, imp.delimiter)
+        rows, task.state["position"] = await to_thread.run_sync(
+            read, path, position, task.done, defs
+        )
     except (readers.FileProblem, mapping.MappingError) as exc:
-        await _finish(session, imp, "failed", error=str(exc))
-    await session.flush()
+        raise tasks.TaskFailed(str(exc)) from None
+    if rows:
+        await _import_chunk(session, imp, task, rows, phone_region)
+    if len(rows) == CHUNK_ROWS:
+        return False
+    task.total = task.done
+    return True
 
 
 Row = tuple[int, dict[str, Any], dict[str, str]]
@@ -231,7 +223,7 @@ def _read_chunk(
 
 
 async def _import_chunk(
-    session: AsyncSession, imp: Import, rows: list[Row], phone_region: str
+    session: AsyncSession, imp: Import, task: Task, rows: list[Row], phone_region: str
 ) -> None:
     results = await batch.apply(
         session=session,
@@ -261,38 +253,28 @@ async def _import_chunk(
     counts = dict.fromkeys(batch.Status, 0)
     for result in results:
         counts[result.status] += 1
-    imp.processed += len(rows)
-    imp.created += counts[batch.Status.CREATED]
-    imp.updated += counts[batch.Status.UPDATED]
-    imp.unchanged += counts[batch.Status.UNCHANGED]
-    imp.failed += counts[batch.Status.ERROR]
+    task.done += len(rows)
+    for name, status in zip(COUNTS, _STATUSES, strict=True):
+        task.result[name] = task.result.get(name, 0) + counts[status]
 
 
-async def _finish(
-    session: AsyncSession, imp: Import, status: str, *, error: str | None = None
-) -> None:
-    imp.status, imp.error, imp.finished_at = status, error, datetime.now(UTC)
-    if imp.total_rows is None or status == "completed":
-        imp.total_rows = imp.processed
-    await session.flush()
+_STATUSES = (batch.Status.CREATED, batch.Status.UPDATED, batch.Status.UNCHANGED, batch.Status.ERROR)
+
+
+_EVENT_FIELDS = set(ImportCompleted.model_fields) - {"import_id"}
+
+
+async def _finish(session: AsyncSession, task: Task) -> None:
+    """The task ended: its event, and the file's removal once this commits."""
+    imp = await ImportRepository(session, task.tenant_id).get(task.id)
+    if imp is None:
+        return
     await emit(
         session,
         events.event(
             "crm.contacts.import.completed.v1",
             ImportCompleted(
-                import_id=imp.id,
-                status=status,
-                dry_run=imp.dry_run,
-                filename=imp.filename,
-                total_rows=imp.total_rows or 0,
-                processed=imp.processed,
-                created=imp.created,
-                updated=imp.updated,
-                unchanged=imp.unchanged,
-                failed=imp.failed,
-                error=error,
-                started_at=imp.started_at,
-                finished_at=imp.finished_at,
+                import_id=imp.id, **ImportRead.of(imp, task).model_dump(include=_EVENT_FIELDS)
             ),
             tenant_id=imp.tenant_id,
             subject=imp.id,

@@ -1,25 +1,24 @@
 """Finding duplicates (C6): for one record on demand, and over a tenant by a scan job.
 
-A scan is a ``duplicate_scans`` row and a chain of jobs: each job handles one batch of
+A scan is a chassis long task (``crm_chassis.tasks``): each step handles one batch of
 records in id order (blocking queries for the whole batch, scoring in Python), saves the
-pairs it found, advances the scan's cursor and schedules the next batch. A crash loses at
-most the batch in flight, which its job then runs again. When the last batch is done, the
-pairs an earlier scan found and this one did not are removed.
+pairs it found and advances the scan's cursor, committed together. A crash loses at most
+the batch in flight, which is then run again. When the last batch is done, the pairs an
+earlier scan found and this one did not are removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from crm_chassis import tasks
 from crm_chassis.errors import Conflict, NotFound
-from crm_chassis.jobs import Job, schedule
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.merge.candidates import (
@@ -29,10 +28,10 @@ from contacts_service.merge.candidates import (
     contact_pairs,
 )
 from contacts_service.merge.kinds import ACCOUNT, KINDS, Kind
-from contacts_service.merge.models import DuplicatePair, DuplicateScan
+from contacts_service.merge.models import DuplicatePair
+from contacts_service.merge.schemas import ScanRead
 from contacts_service.merge.scoring import Match, score_accounts, score_contacts
 
-SCAN_JOB = "contacts.duplicates.scan"
 SCAN_BATCH = 500
 SCAN_PER_KEY = 20
 LOOKUP_PER_KEY = 50
@@ -107,100 +106,102 @@ async def for_record(
     return ranked[:limit]
 
 
-async def start_scan(
-    *, session: AsyncSession, tenant_id: UUID, kind: Kind, min_score: float, actor: str
-) -> DuplicateScan:
-    await session.execute(  # a scan whose job died must not block new ones forever
-        update(DuplicateScan)
-        .where(
-            DuplicateScan.tenant_id == tenant_id,
-            DuplicateScan.kind == kind.name,
-            DuplicateScan.status == "running",
-            DuplicateScan.updated_at < datetime.now(UTC) - STALE_SCAN,
-        )
-        .values(status="failed", error="stalled", finished_at=func.now())
+def _scan_read(task: tasks.Task) -> ScanRead:
+    return ScanRead(
+        id=task.id,
+        kind=task.params["kind"],
+        status=_STATUS.get(task.status, task.status),
+        min_score=task.params["min_score"],
+        processed=task.done,
+        total=task.total or 0,
+        pairs_found=task.result.get("pairs_found", 0),
+        error=task.error,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        finished_at=task.finished_at,
     )
+
+
+# The scan resource's statuses predate the chassis': a queued scan was already "running".
+_STATUS = {"queued": "running", "succeeded": "done"}
+
+
+async def start_scan(
+    *, session: AsyncSession, tenant_id: UUID, kind: Kind, min_score: float, actor: object
+) -> ScanRead:
     total = (
         await session.execute(
             select(func.count()).select_from(kind.model).where(kind.model.tenant_id == tenant_id)
         )
     ).scalar_one()
-    scan = DuplicateScan(
-        tenant_id=tenant_id,
-        kind=kind.name,
-        status="running",
-        min_score=min_score,
-        total=total,
-        processed=0,
-        pairs_found=0,
-        requested_by=actor,
-    )
     try:
-        async with session.begin_nested():
-            session.add(scan)
-            await session.flush()
-    except IntegrityError:
+        task = await tasks.start(
+            session,
+            SCAN_TASK,
+            tenant_id=tenant_id,
+            params={"kind": kind.name, "min_score": min_score, "requested_by": str(actor)},
+            total=total,
+            key=f"{SCAN_TASK.name}.{kind.name}",
+            stale_after=STALE_SCAN,
+        )
+    except Conflict:
         raise Conflict(f"A {kind.name} duplicate scan is already running") from None
-    await schedule(
-        session,
-        kind=SCAN_JOB,
-        due_at=datetime.now(UTC),
-        payload={"scan_id": str(scan.id)},
-        tenant_id=tenant_id,
-    )
-    return scan
+    return _scan_read(task)
 
 
 async def get_scan(
     *, session: AsyncSession, tenant_id: UUID, kind: Kind, scan_id: UUID
-) -> DuplicateScan:
-    scan = (
-        await session.execute(
-            select(DuplicateScan).where(
-                DuplicateScan.tenant_id == tenant_id,
-                DuplicateScan.kind == kind.name,
-                DuplicateScan.id == scan_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if scan is None:
-        raise NotFound(f"No {kind.name} duplicate scan {scan_id}")
-    return scan
+) -> ScanRead:
+    missing = NotFound(f"No {kind.name} duplicate scan {scan_id}")
+    try:
+        task = await tasks.get(session, tenant_id=tenant_id, task_id=scan_id, kind=SCAN_TASK.name)
+    except NotFound:
+        raise missing from None
+    if task.params["kind"] != kind.name:
+        raise missing
+    return _scan_read(task)
 
 
-async def run_scan_batch(session: AsyncSession, job: Job) -> None:
-    """The job handler: one batch of a scan, then the next batch's job."""
-    scan = (
-        await session.execute(
-            select(DuplicateScan)
-            .where(DuplicateScan.id == UUID(job.payload["scan_id"]))
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if scan is None or scan.status != "running" or scan.tenant_id != job.tenant_id:
-        return
-    kind = KINDS[scan.kind]
+async def _scan_step(session: AsyncSession, task: tasks.Task) -> bool:
+    """One batch of a scan: its pairs saved, the cursor advanced; True after the last."""
+    kind = KINDS[task.params["kind"]]
     model = kind.model
-    stmt = select(model).where(model.tenant_id == scan.tenant_id)
-    if scan.cursor is not None:
-        stmt = stmt.where(model.id > scan.cursor)
+    stmt = select(model).where(model.tenant_id == task.tenant_id)
+    if (cursor := task.state.get("cursor")) is not None:
+        stmt = stmt.where(model.id > UUID(cursor))
     batch = list((await session.execute(stmt.order_by(model.id).limit(SCAN_BATCH))).scalars())
-    if not batch:
-        await _finish(session, scan)
-        return
-    scored, _ = await _candidates(session, scan.tenant_id, kind, batch, scan=True)
+    if batch:
+        found = await _save_pairs(session, task, kind, batch)
+        task.state["cursor"] = str(batch[-1].id)
+        task.done += len(batch)
+        task.result["pairs_found"] = task.result.get("pairs_found", 0) + found
+    if len(batch) == SCAN_BATCH:
+        return False
+    await _drop_unseen_pairs(session, task, kind)
+    return True
+
+
+SCAN_TASK = tasks.TaskKind("contacts.duplicates.scan", _scan_step)
+SCAN_JOB = tasks.STEP_JOB
+run_scan_batch = tasks.job_handlers([SCAN_TASK])[SCAN_JOB]
+"""The job handler stepping scans alone (the app steps every kind of task at once)."""
+
+
+async def _save_pairs(session: AsyncSession, task: tasks.Task, kind: Kind, batch: list[Any]) -> int:
+    min_score = task.params["min_score"]
+    scored, _ = await _candidates(session, task.tenant_id, kind, batch, scan=True)
     rows = [
         {
-            "tenant_id": scan.tenant_id,
+            "tenant_id": task.tenant_id,
             "kind": kind.name,
             "a_id": min(a, b),
             "b_id": max(a, b),
             "score": m.score,
             "reasons": [r.as_dict() for r in m.reasons],
-            "scan_id": scan.id,
+            "scan_id": task.id,
         }
         for (a, b), m in scored.items()
-        if m.score >= scan.min_score
+        if m.score >= min_score
     ]
     if rows:
         stmt_ins = insert(DuplicatePair).values(rows)
@@ -215,30 +216,18 @@ async def run_scan_batch(session: AsyncSession, job: Job) -> None:
                 },
             )
         )
-    scan.cursor = batch[-1].id
-    scan.processed += len(batch)
-    scan.pairs_found += len(rows)
-    await session.flush()
-    await schedule(
-        session,
-        kind=SCAN_JOB,
-        due_at=datetime.now(UTC),
-        payload=job.payload,
-        tenant_id=scan.tenant_id,
-    )
+    return len(rows)
 
 
-async def _finish(session: AsyncSession, scan: DuplicateScan) -> None:
+async def _drop_unseen_pairs(session: AsyncSession, task: tasks.Task, kind: Kind) -> None:
+    """The pairs an earlier scan found and this one did not."""
     await session.execute(
         delete(DuplicatePair).where(
-            DuplicatePair.tenant_id == scan.tenant_id,
-            DuplicatePair.kind == scan.kind,
-            DuplicatePair.scan_id.is_distinct_from(scan.id),
+            DuplicatePair.tenant_id == task.tenant_id,
+            DuplicatePair.kind == kind.name,
+            DuplicatePair.scan_id.is_distinct_from(task.id),
         )
     )
-    scan.status = "done"
-    scan.finished_at = datetime.now(UTC)
-    await session.flush()
 
 
 async def list_pairs(

@@ -1,4 +1,7 @@
-"""Merge audit records and the duplicate pairs a tenant scan finds (C6)."""
+"""Merge audit records and the duplicate pairs a tenant scan finds (C6).
+
+A scan itself is a chassis long task (``long_tasks``), not a table of its own.
+"""
 
 from __future__ import annotations
 
@@ -50,44 +53,6 @@ class Merge(Base):
         Index("ix_merges_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_merges_tenant_primary", "tenant_id", "primary_id"),
         Index("ix_merges_merged_ids", "merged_ids", postgresql_using="gin"),
-    )
-
-
-class DuplicateScan(Base):
-    """A tenant-wide search for duplicates, run by the job runner in bounded batches."""
-
-    __tablename__ = "duplicate_scans"
-
-    id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
-    tenant_id: Mapped[UUID]
-    kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), server_default=text("'running'"))
-    min_score: Mapped[float] = mapped_column(Float)
-    cursor: Mapped[UUID | None]
-    """The last record id processed; the next batch starts after it."""
-    processed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    pairs_found: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    requested_by: Mapped[str | None] = mapped_column(String(255))
-    error: Mapped[str | None] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=text("now()")
-    )
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=text("now()")
-    )
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        Index("ix_duplicate_scans_tenant_created", "tenant_id", "created_at", "id"),
-        # One running scan per tenant and kind: a second start is a 409, not a race.
-        Index(
-            "uq_duplicate_scans_running",
-            "tenant_id",
-            "kind",
-            unique=True,
-            postgresql_where=text("status = 'running'"),
-        ),
     )
 
 

@@ -122,6 +122,15 @@ class TaskRepository:
         row = (await self.session.execute(stmt)).one_or_none()
         return None if row is None else _task(row)
 
+    async def get_many(self, task_ids: Iterable[UUID]) -> dict[UUID, Task]:
+        wanted = list(task_ids)
+        if not wanted:
+            return {}
+        stmt = select(long_tasks).where(
+            long_tasks.c.tenant_id == self.tenant_id, long_tasks.c.id.in_(wanted)
+        )
+        return {row.id: _task(row) for row in await self.session.execute(stmt)}
+
     async def save(self, task: Task, *, finish: bool = False) -> Task:
         values = {name: getattr(task, name) for name in _SAVED}
         stmt = (
@@ -160,11 +169,14 @@ async def start(
     tenant_id: UUID,
     params: Mapping[str, Any] | None = None,
     total: int | None = None,
+    state: Mapping[str, Any] | None = None,
     key: str | None = None,
     stale_after: timedelta | None = None,
     task_id: UUID | None = None,
 ) -> Task:
     """Queue a task in the session's transaction; its first step runs once that commits.
+
+    ``state`` is where the first step starts (default: nothing, the beginning).
 
     With ``key``, at most one task per tenant and key is queued or running: another start
     is a :class:`Conflict`, unless the running one has not advanced for ``stale_after``
@@ -180,6 +192,7 @@ async def start(
         "key": key,
         "total": total,
         "params": dict(params or {}),
+        "state": dict(state or {}),
     }
     try:
         async with session.begin_nested():
@@ -198,6 +211,13 @@ async def get(
     if task is None or (kind is not None and task.kind != kind):
         raise NotFound(f"No task {task_id}")
     return task
+
+
+async def get_many(
+    session: AsyncSession, *, tenant_id: UUID, task_ids: Iterable[UUID]
+) -> dict[UUID, Task]:
+    """The tenant's tasks among ``task_ids``, by id (one query, for a page of resources)."""
+    return await TaskRepository(session, tenant_id).get_many(task_ids)
 
 
 async def cancel(session: AsyncSession, *, tenant_id: UUID, task_id: UUID) -> Task:

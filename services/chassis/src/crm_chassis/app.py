@@ -24,6 +24,7 @@ from crm_chassis.db import create_engine, session_factory
 from crm_chassis.errors import install_problem_handlers
 from crm_chassis.health import router as health_router
 from crm_chassis.idempotency import IdempotencyMiddleware
+from crm_chassis.internal_http import close_internal_http
 from crm_chassis.jobs import JobHandler, JobRunner
 from crm_chassis.logs import configure_logging
 from crm_chassis.metrics import MetricsMiddleware
@@ -81,6 +82,7 @@ def create_service_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await bus.close()
             await engine.dispose()
+            await close_internal_http(app)
 
     app = FastAPI(
         title=name,

@@ -108,17 +108,29 @@ def run(root: Path, data: Path) -> int:
         print(f"crm-local: {exc}", file=sys.stderr)
         code = 1
     finally:
-        # A second Ctrl-C must not cut the clean-up short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if stack is not None:
-            stack.stop()
-        if nats is not None:
-            nats.stop()
-        if postgres is not None:
-            postgres.stop()
+        # A stop signal is delivered more than once (to the process group, and forwarded
+        # by make or uv): the handler ignores every later one before it raises, but the
+        # first can still land here, when an app exit brought us to the clean-up. Each
+        # part stops idempotently, so an interrupted clean-up starts over, signals ignored.
+        while True:
+            try:
+                _ignore_stop_signals()
+                _shut_down(stack, nats, postgres)
+                break
+            except KeyboardInterrupt:
+                continue
         (data / STATE_FILE).unlink(missing_ok=True)
     return code
+
+
+def _shut_down(stack: Stack | None, nats: EmbeddedNats | None, pg: EmbeddedPostgres | None) -> None:
+    """Stop the apps, then NATS, then PostgreSQL (each a no-op when already stopped)."""
+    if stack is not None:
+        stack.stop()
+    if nats is not None:
+        nats.stop()
+    if pg is not None:
+        pg.stop()
 
 
 def stop(data: Path) -> int:
@@ -162,7 +174,15 @@ def banner(stack: Stack) -> str:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Ignore first: a repeated SIGTERM pending now is then dropped by Python, not turned
+    # into a second KeyboardInterrupt in the middle of the clean-up.
+    _ignore_stop_signals()
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _env_int(name: str, default: int) -> int:

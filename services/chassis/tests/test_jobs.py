@@ -8,6 +8,8 @@ import pytest
 from crm_chassis import metrics
 from crm_chassis.jobs import JobRunner, cancel, next_due, reschedule, schedule
 from crm_chassis.tables import jobs
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from .conftest import Effect
@@ -207,6 +209,17 @@ def test_next_due_is_the_first_period_after_the_clock():
     assert next_due(NOW, hour, NOW) == NOW + hour
     assert next_due(NOW, hour, NOW + hour) == NOW + 2 * hour
     assert next_due(NOW, hour, NOW + 2.5 * hour) == NOW + 3 * hour
+
+
+@given(
+    every=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=30)),
+    late=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+)
+def test_next_due_keeps_the_period_and_never_lies_in_the_past(every, late):
+    clock = NOW + late
+    due = next_due(NOW, every, clock)
+    assert due > clock and due - every <= clock  # the first period after the clock
+    assert (due - NOW) % every == timedelta(0)  # on the schedule's own beat
 
 
 async def test_schedule_refuses_a_period_that_is_not_positive(sessions):

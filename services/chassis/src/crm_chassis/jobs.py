@@ -11,8 +11,10 @@ that job (or moves it, with ``replace=True``); once it ran, the key schedules an
 that gives each a lease (``locked_until``) and counts the attempt, then runs every job in
 a transaction of its own that first marks it done: the handler's work and the done mark
 commit together or not at all. A crash leaves the lease to expire, and the job is claimed
-again; a run that outlasts its lease is cancelled. An attempt that fails is retried with backoff
-until ``max_attempts``, then kept with ``failed_at`` and its last error (see
+again; a run that outlasts its lease is cancelled. The run's done mark locks the job, so
+:func:`cancel` or :func:`schedule` of it waits for a run in flight (keep handlers short:
+long work reschedules itself in chunks, as imports do). An attempt that fails is retried
+with backoff until ``max_attempts``, then kept with ``failed_at`` and its last error (see
 :mod:`crm_chassis.admin_jobs`). A recurring job (``every=``) schedules its next run in the
 transaction of a successful run. :meth:`JobRunner.maintain` purges old done rows.
 """

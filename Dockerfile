@@ -11,18 +11,15 @@ FROM python:3.11-slim
 RUN useradd --uid 10001 --create-home crm
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
-# Alembic trees, one per app, for the migration Jobs.
-COPY --from=build /app/gateway/alembic.ini /app/gateway/
+# Migrations for the Jobs: one alembic.ini (a section per app: alembic -n contacts
+# upgrade heads), the shared script directory, and each app's revisions.
+COPY --from=build /app/alembic.ini /app/
+COPY --from=build /app/services/migrations /app/services/migrations
 COPY --from=build /app/gateway/migrations /app/gateway/migrations
-COPY --from=build /app/contacts-service/alembic.ini /app/contacts-service/
 COPY --from=build /app/contacts-service/migrations /app/contacts-service/migrations
-COPY --from=build /app/sales-service/alembic.ini /app/sales-service/
 COPY --from=build /app/sales-service/migrations /app/sales-service/migrations
-COPY --from=build /app/marketing-service/alembic.ini /app/marketing-service/
 COPY --from=build /app/marketing-service/migrations /app/marketing-service/migrations
-COPY --from=build /app/support-service/alembic.ini /app/support-service/
 COPY --from=build /app/support-service/migrations /app/support-service/migrations
-COPY --from=build /app/analytics-service/alembic.ini /app/analytics-service/
 COPY --from=build /app/analytics-service/migrations /app/analytics-service/migrations
 ENV PATH=/app/.venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 USER 10001

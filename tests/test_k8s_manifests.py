@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from crm_testing.schema_drift import workspace_apps
 
-BASE = Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base"
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "deploy" / "k8s" / "base"
 APPS = [
     "gateway",
     "contacts-service",
@@ -50,4 +52,10 @@ def test_each_app_is_probed_non_root_and_read_only(app):
     __import__(module)  # the command names an importable app factory
     migrate = docs["Job"]["spec"]["template"]["spec"]["containers"][0]["command"]
     assert migrate[-2:] == ["upgrade", "heads"]
-    assert (BASE.parents[2] / app / "alembic.ini").is_file()
+    # The image's one alembic.ini (ROOT's, copied by the Dockerfile), at the app's section.
+    assert migrate[migrate.index("-c") + 1] == "/app/alembic.ini"
+    section = migrate[migrate.index("-n") + 1]
+    assert section == app.removesuffix("-service") and section in workspace_apps()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for needed in ("alembic.ini", "services/migrations", f"{app}/migrations"):
+        assert f"COPY --from=build /app/{needed} " in dockerfile, needed

@@ -3,7 +3,6 @@
 import asyncio
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
@@ -13,12 +12,10 @@ from contacts_service.settings import ContactsSettings
 from crm_testing import free_port
 from crm_testing.service import token
 
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "contacts-service" / "alembic.ini"
-
 
 @pytest.fixture(scope="session")
 async def cli_db_url(service_database) -> str:
-    return await service_database.acreate("contacts_cli", ALEMBIC_INI)
+    return await service_database.acreate("contacts_cli", section="contacts")
 
 
 @pytest.fixture(scope="session")

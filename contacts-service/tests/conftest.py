@@ -1,61 +1,22 @@
 from collections.abc import AsyncIterator
-from pathlib import Path
-from uuid import UUID, uuid4
 
-import httpx
 import pytest
 from contacts_service.main import create_app
 from contacts_service.settings import ContactsSettings
-from crm_testing import truncate_all
-from crm_testing.service import bearer, client, running
+from crm_testing.fixtures import service_fixtures
 from fastapi import FastAPI
 
-ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-
-
-@pytest.fixture(scope="session")
-async def contacts_db_url(service_database) -> str:
-    return await service_database.acreate("contacts", ALEMBIC_INI)
-
-
-@pytest.fixture(scope="session")
-async def contacts_app(
-    contacts_db_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[FastAPI]:
-    settings = ContactsSettings(
-        database_url=contacts_db_url,
-        nats_url=nats_url,
-        storage_path=str(tmp_path_factory.mktemp("objects")),  # attachments' content
-        imports_path=str(tmp_path_factory.mktemp("imports")),  # uploaded import files
+globals().update(
+    service_fixtures(
+        name="contacts",
+        create_app=create_app,
+        settings_cls=ContactsSettings,
+        settings_overrides=lambda tmp: {
+            "storage_path": str(tmp.mktemp("objects")),  # attachments' content
+            "imports_path": str(tmp.mktemp("imports")),  # uploaded import files
+        },
     )
-    async with running(create_app(settings)) as app:
-        yield app
-
-
-@pytest.fixture
-async def tenant(contacts_app: FastAPI) -> UUID:
-    await truncate_all(contacts_app.state.engine)
-    return uuid4()
-
-
-@pytest.fixture
-async def api(contacts_app: FastAPI, tenant: UUID) -> AsyncIterator[httpx.AsyncClient]:
-    """A client authenticated as a user of ``tenant`` with every scope."""
-    async with client(contacts_app, **bearer(contacts_app.state.settings, tenant)) as c:
-        yield c
-
-
-@pytest.fixture
-async def other_api(contacts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of another tenant."""
-    async with client(contacts_app, **bearer(contacts_app.state.settings, uuid4())) as c:
-        yield c
-
-
-@pytest.fixture
-async def anonymous(contacts_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client(contacts_app) as c:
-        yield c
+)
 
 
 @pytest.fixture

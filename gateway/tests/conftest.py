@@ -23,7 +23,6 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 GATEWAY_DIR = Path(__file__).resolve().parents[1]
-ALEMBIC_INI = GATEWAY_DIR / "alembic.ini"
 BOOTSTRAP_KEY = "crm_test_bootstrap_key_0123456789"
 READ_TIMEOUT = 1.0
 
@@ -134,7 +133,7 @@ def upstream_app(state: Upstream) -> FastAPI:
 @pytest_asyncio.fixture(scope="session")
 async def gateway_database(service_database: Any) -> str:
     """URL of the gateway's migrated test database."""
-    return str(await service_database.acreate("gateway", ALEMBIC_INI))
+    return str(await service_database.acreate("gateway"))
 
 
 @pytest_asyncio.fixture(scope="session")

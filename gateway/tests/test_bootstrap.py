@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +11,6 @@ from crm_gateway.settings import GatewaySettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 KEY = "crm_bootstrap_idempotence_test"
 
 
@@ -26,7 +24,7 @@ async def test_bootstrap_creates_one_admin_key_however_often_it_starts(
     service_database: Any, nats_url: str
 ) -> None:
     # A database of its own: the shared one already holds the suite's bootstrap key.
-    url = await service_database.acreate("gateway_bootstrap", ALEMBIC_INI)
+    url = await service_database.acreate("gateway_bootstrap", section="gateway")
     settings = GatewaySettings(database_url=url, nats_url=nats_url, bootstrap_api_key=KEY)
 
     # Two replicas starting together, then a restart.
@@ -54,7 +52,7 @@ async def test_bootstrap_creates_one_admin_key_however_often_it_starts(
 async def test_without_bootstrap_key_nothing_is_created(
     service_database: Any, nats_url: str
 ) -> None:
-    url = await service_database.acreate("gateway_no_bootstrap", ALEMBIC_INI)
+    url = await service_database.acreate("gateway_no_bootstrap", section="gateway")
     await start_and_stop(GatewaySettings(database_url=url, nats_url=nats_url))
     engine = create_async_engine(url)
     try:

@@ -1,11 +1,8 @@
-"""Every ORM model of analytics-service, imported in one place for Alembic."""
+"""Every ORM model of analytics-service, imported in one place for Alembic.
 
-from crm_chassis.orm import new_metadata
-from sqlalchemy.orm import DeclarativeBase
+Models import ``Base`` from ``analytics_service.base``, never from here: this module imports them.
+"""
 
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
+from analytics_service.base import Base
 
 __all__ = ["Base"]

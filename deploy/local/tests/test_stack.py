@@ -16,7 +16,7 @@ def tiny_stack(postgres_url: str, nats_url: str, logs: Path, *factories: str) ->
     names = ["tiny", "gateway"][: len(factories)]
     ports = free_ports(len(names))
     apps = [
-        ServiceSpec(name, f"tiny_app:{factory}", TINY_SERVICE, 0)
+        ServiceSpec(name, f"tiny_app:{factory}", 0, alembic_ini=TINY_SERVICE / "alembic.ini")
         for name, factory in zip(names, factories, strict=True)
     ]
     return Stack(

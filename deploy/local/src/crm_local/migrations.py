@@ -1,4 +1,8 @@
-"""Alembic ``upgrade head`` in a child process, as every service's env.py expects it."""
+"""Alembic ``upgrade heads`` in a child process, as every app's env.py expects it.
+
+The workspace has one ``alembic.ini`` at its root with a section per app
+(``alembic -n contacts upgrade heads``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from pathlib import Path
 
 #: Our migrations/env.py files read the target database from this variable.
 DATABASE_URL_ENV = "CRM_ALEMBIC_DATABASE_URL"
+#: The workspace's one Alembic configuration, relative to the repo root.
+WORKSPACE_ALEMBIC_INI = Path("alembic.ini")
 
 
 class MigrationError(RuntimeError):
@@ -20,11 +26,13 @@ def alembic_upgrade(
     alembic_ini: Path,
     database_url: str,
     *,
+    section: str | None = None,
     revision: str = "heads",
     env: Mapping[str, str] | None = None,
     timeout: float = 300.0,
 ) -> str:
-    """Run ``python -m alembic -c <ini> upgrade <revision>`` against ``database_url``.
+    """Run ``python -m alembic -c <ini> [-n <section>] upgrade <revision>`` against
+    ``database_url``; ``section`` names the app in the workspace's ini.
 
     A child process, not in-process: env.py files call ``asyncio.run``, which cannot run
     inside a caller's event loop, and Alembic's global context is not re-entrant.
@@ -33,8 +41,9 @@ def alembic_upgrade(
     """
     ini = Path(alembic_ini).resolve()
     child_env = dict(os.environ if env is None else env) | {DATABASE_URL_ENV: database_url}
+    app = ["-n", section] if section else []
     done = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(ini), "upgrade", revision],
+        [sys.executable, "-m", "alembic", "-c", str(ini), *app, "upgrade", revision],
         cwd=ini.parent,
         env=child_env,
         stdin=subprocess.DEVNULL,
@@ -44,5 +53,7 @@ def alembic_upgrade(
     )
     output = done.stdout + done.stderr
     if done.returncode != 0:
-        raise MigrationError(f"alembic upgrade {revision} ({ini}) failed:\n{output}")
+        raise MigrationError(
+            f"alembic {' '.join(app)} upgrade {revision} ({ini}) failed:\n{output}"
+        )
     return output

@@ -22,7 +22,7 @@ from typing import IO
 
 import httpx
 
-from crm_local.migrations import MigrationError, alembic_upgrade
+from crm_local.migrations import WORKSPACE_ALEMBIC_INI, MigrationError, alembic_upgrade
 from crm_local.ports import LOCALHOST, port_is_open
 from crm_local.postgres import create_database, database_url
 
@@ -35,8 +35,11 @@ class ServiceSpec:
 
     name: str  # short name: contacts, ..., gateway
     app: str  # uvicorn factory, "package.main:create_app"
-    directory: Path  # holds alembic.ini; relative paths are taken from the repo root
     default_port: int
+    #: The app's Alembic configuration (a relative path is taken from the repo root) and
+    #: its section there; the workspace's one ini holds a section per app.
+    alembic_ini: Path = WORKSPACE_ALEMBIC_INI
+    alembic_section: str | None = None
 
     @property
     def env_prefix(self) -> str:
@@ -45,7 +48,7 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = tuple(
-    ServiceSpec(name, f"{name}_service.main:create_app", Path(f"{name}-service"), port)
+    ServiceSpec(name, f"{name}_service.main:create_app", port, alembic_section=name)
     for name, port in (
         ("contacts", 8101),
         ("sales", 8102),
@@ -54,7 +57,7 @@ SERVICES: tuple[ServiceSpec, ...] = tuple(
         ("analytics", 8105),
     )
 )
-GATEWAY = ServiceSpec("gateway", "crm_gateway.main:create_app", Path("gateway"), 8000)
+GATEWAY = ServiceSpec("gateway", "crm_gateway.main:create_app", 8000, alembic_section="gateway")
 ALL_APPS: tuple[ServiceSpec, ...] = (*SERVICES, GATEWAY)
 
 
@@ -175,14 +178,12 @@ class Stack:
             list(pool.map(self.migrate, self.apps))
 
     def migrate(self, app: ServiceSpec) -> None:
-        """Run ``alembic upgrade head`` for ``app`` (skipped when it has no alembic.ini)."""
-        folder = self.repo_root / app.directory
-        ini = folder / "alembic.ini"
-        if not ini.is_file():
-            log.warning("%s has no alembic.ini; not migrating %s", folder, app.name)
-            return
+        """Run ``alembic [-n <section>] upgrade heads`` for ``app``."""
+        ini = self.repo_root / app.alembic_ini
         try:
-            output = alembic_upgrade(ini, self.database_url(app), env=self.env_for(app))
+            output = alembic_upgrade(
+                ini, self.database_url(app), section=app.alembic_section, env=self.env_for(app)
+            )
         except MigrationError as exc:
             (self.log_dir / f"{app.name}.migrate.log").write_text(str(exc))
             raise StackError(f"migrating {app.name} failed: {exc}") from None

@@ -79,9 +79,16 @@ async def eventually(
 
 
 async def assert_boots_ready(app: FastAPI) -> None:
-    """``app`` starts, is alive and ready (database and NATS), and answers unknown routes
-    with a 404 problem: what every service must do before it does anything else."""
-    async with running(app), client(app) as http:
+    """``app`` starts and passes :func:`assert_ready`."""
+    async with running(app):
+        await assert_ready(app)
+
+
+async def assert_ready(app: FastAPI) -> None:
+    """The running ``app`` is alive and ready (database and NATS), answers unknown routes
+    with a 404 problem and serves an OpenAPI document whose references resolve: what
+    every service must do before it does anything else."""
+    async with client(app) as http:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
 
         async def ready() -> None:  # NATS connects in the background

@@ -44,7 +44,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 ROOT = Path(__file__).resolve().parents[1]
-ALEMBIC_INI = ROOT / "contacts-service" / "alembic.ini"
+ALEMBIC_INI = ROOT / "alembic.ini"  # the workspace's one, a section per app
 BATCH = 1000
 FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia"]
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
@@ -313,10 +313,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> Figures:
         nats_url = nats_server.start()
         pg.create_database("crm_contacts")
         db_url = database_url(admin, "crm_contacts")
-        alembic_upgrade(ALEMBIC_INI, db_url)
+        alembic_upgrade(ALEMBIC_INI, db_url, section="contacts")
         plain_url = database_url(admin, "crm_contacts", driver=None)
         tenant = uuid4()
-        principal = Principal(tenant, "bench", scopes=frozenset({"contacts:*"}))
+        principal = Principal(tenant_id=tenant, user_id=uuid4(), scopes=frozenset({"contacts:*"}))
         token = issue_token(principal, ContactsSettings(), ttl_seconds=3600)
         worker = (
             service(db_url, nats_url, workdir, 1, nice=10, name="worker")

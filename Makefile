@@ -8,10 +8,16 @@ export UV_PYTHON := $(PYTHON)
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt bench schemas deploy-check
+.PHONY: help install run test lint fmt bench schemas deploy-check \
+	test-contacts test-sales test-marketing test-support test-analytics test-gateway test-chassis
+
+# The test runner: one pytest per package (each with its own PostgreSQL and NATS), a few
+# at a time, longest first; PYTEST_ARGS go to every pytest, CRM_TEST_JOBS sets how many
+# run at once. `python -m crm_testing.runner --help` says more.
+RUNNER := $(UV) run --no-sync python -m crm_testing.runner
 
 help: ## show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-15s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -21,10 +27,31 @@ install: $(UV) ## create .venv with every workspace package and the dev tools (l
 	$(UV) sync --all-packages --locked
 
 run: install ## start the whole platform on embedded PostgreSQL and NATS; Ctrl-C stops it
-	$(UV) run --no-sync crm-local run
+	exec .venv/bin/crm-local run  # not through `uv run`, which would forward every signal again
 
 test: install ## run every test: unit, integration (real PostgreSQL and NATS) and end-to-end
-	$(UV) run --no-sync pytest $(PYTEST_ARGS)
+	$(RUNNER) -- $(PYTEST_ARGS)
+
+test-contacts: install ## contacts-service's tests (unit and integration side by side)
+	$(RUNNER) contacts-service -- $(PYTEST_ARGS)
+
+test-sales: install ## sales-service's tests
+	$(RUNNER) sales-service -- $(PYTEST_ARGS)
+
+test-marketing: install ## marketing-service's tests
+	$(RUNNER) marketing-service -- $(PYTEST_ARGS)
+
+test-support: install ## support-service's tests
+	$(RUNNER) support-service -- $(PYTEST_ARGS)
+
+test-analytics: install ## analytics-service's tests
+	$(RUNNER) analytics-service -- $(PYTEST_ARGS)
+
+test-gateway: install ## the gateway's tests
+	$(RUNNER) gateway -- $(PYTEST_ARGS)
+
+test-chassis: install ## the chassis', crm-testing's and crm-local's tests
+	$(RUNNER) services deploy/local -- $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy over the workspace
 	$(UV) run --no-sync ruff check .

@@ -179,3 +179,11 @@ async def test_scan_requests_are_validated(api):
     bad = await api.post("/v1/contacts/duplicates/scan", json={"min_score": 7})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "min_score"
     assert (await api.post("/v1/accounts/duplicates/scan")).status_code == 202
+
+
+async def test_a_scan_is_read_only_under_its_own_kind(api):
+    first = await api.post("/v1/contacts/duplicates/scan")
+    assert first.status_code == 202 and first.json()["status"] == "running"
+    scan_id = first.json()["id"]
+    assert (await api.get(f"/v1/accounts/duplicates/scans/{scan_id}")).status_code == 404
+    assert (await api.get(f"/v1/contacts/duplicates/scans/{uuid4()}")).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm_chassis.auth import require_scope
+from crm_chassis.openapi import MERGE_PATCH
 from fastapi import Depends, Request
 
 
@@ -15,6 +16,4 @@ def _phone_region(request: Request) -> str:
 PhoneRegionDep = Annotated[str, Depends(_phone_region)]
 READ = [require_scope("contacts:read")]
 WRITE = [require_scope("contacts:write")]
-MERGE_PATCH = {
-    "requestBody": {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}}
-}
+__all__ = ["MERGE_PATCH", "READ", "WRITE", "PhoneRegionDep"]

@@ -35,16 +35,15 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     app = create_service_app(
         name="contacts-service",
         settings=settings,
+        # Ids in paths are {name:uuid}: /v1/contacts/lookup is never read as an id, so
+        # the order of the routers does not matter.
         routers=[
-            # first: GET /v1/contacts/lookup must not be read as /v1/contacts/{contact_id}
+            contacts_router,
+            accounts_router,
             search_router,
-            # first too: GET /v1/contacts/export is not a contact id
             exports_router,
             imports_router,
-            # first too: /v1/contacts/duplicates and /merge are not ids
             *merge_routers,
-            accounts_router,
-            contacts_router,
             links_router,
             custom_fields_router,
             lists_router,

@@ -1,10 +1,11 @@
-"""sales-service: the package skeleton; its capabilities arrive with their issues."""
+"""sales-service: sales force automation; pipelines first, the rest with their issues."""
 
 from __future__ import annotations
 
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
+from sales_service.pipelines.endpoints import router as pipelines_router
 from sales_service.settings import SalesSettings
 
 
@@ -12,7 +13,7 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
     return create_service_app(
         name="sales-service",
         settings=settings or SalesSettings(),
-        routers=[],
+        routers=[pipelines_router],
         description=(
             "Sales force automation: leads, pipelines, deals, products, "
             "quotes, orders, tasks, forecast."

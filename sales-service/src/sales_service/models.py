@@ -1,11 +1,9 @@
-"""Every ORM model of sales-service, imported in one place for Alembic."""
+"""Every ORM model of sales-service, imported in one place for Alembic.
 
-from crm_chassis.orm import new_metadata
-from sqlalchemy.orm import DeclarativeBase
+Models import ``Base`` from ``sales_service.base``, never from here: this module imports them.
+"""
 
+from sales_service.base import Base
+from sales_service.pipelines.models import Pipeline
 
-class Base(DeclarativeBase):
-    metadata = new_metadata()
-
-
-__all__ = ["Base"]
+__all__ = ["Base", "Pipeline"]

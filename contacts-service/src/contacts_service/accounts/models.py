@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.orm import Entity
+from crm_chassis.orm import Entity, Owned
 from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from contacts_service.base import Base
 
 
-class Account(Entity, Base):
+class Account(Entity, Owned, Base):
     """A company or organisation (C1), optionally part of a parent account."""
 
     __tablename__ = "accounts"
@@ -25,7 +25,6 @@ class Account(Entity, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     parent_id: Mapped[UUID | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
-    owner_id: Mapped[UUID | None]
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     custom: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     external_id: Mapped[str | None] = mapped_column(String(255))
@@ -39,6 +38,8 @@ class Account(Entity, Base):
         Index("ix_accounts_tenant_name", "tenant_id", text("lower(name)"), "id"),
         Index("ix_accounts_tenant_domain", "tenant_id", "domain"),
         Index("ix_accounts_parent", "parent_id"),
+        Index("ix_accounts_tenant_owner", "tenant_id", "owner_id"),
+        Index("ix_accounts_tenant_team", "tenant_id", "team_id"),
         Index("ix_accounts_tags", "tags", postgresql_using="gin"),
         Index(
             "ix_accounts_custom",

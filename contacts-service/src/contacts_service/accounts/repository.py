@@ -4,9 +4,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from contacts_service.accounts.models import Account
 
@@ -17,6 +16,7 @@ class AccountFilters:
     type: str | None = None
     parent_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     tag: str | None = None
 
 
@@ -29,10 +29,11 @@ SORTABLE: dict[str, Any] = {
 
 class AccountRepository(TenantRepository[Account]):
     model = Account
+    label = "account"
+    sortable = SORTABLE
 
-    async def page(
-        self, params: PageParams, filters: AccountFilters = AccountFilters()
-    ) -> tuple[list[Account], str | None]:
+    def filtered(self, filters: AccountFilters) -> Select[Any]:
+        """This tenant's accounts matching the simple filters of ``GET /v1/accounts``."""
         stmt = self.select()
         if filters.domain:
             stmt = stmt.where(Account.domain == filters.domain.lower())
@@ -42,17 +43,15 @@ class AccountRepository(TenantRepository[Account]):
             stmt = stmt.where(Account.parent_id == filters.parent_id)
         if filters.owner_id:
             stmt = stmt.where(Account.owner_id == filters.owner_id)
+        if filters.team_id:
+            stmt = stmt.where(Account.team_id == filters.team_id)
         if filters.tag:
             stmt = stmt.where(Account.tags.contains([filters.tag.lower()]))
-        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Account.id)
-        rows = await self.list(stmt)
+        return stmt
+
+    def sort_value(self, row: Account, sort: str) -> Any:
         name = sort.lstrip("-")
-        return page_of(
-            rows,
-            params,
-            sort,
-            lambda a: (a.name.lower() if name == "name" else getattr(a, name), a.id),
-        )
+        return row.name.lower() if name == "name" else getattr(row, name)
 
     async def children(self, account_id: UUID) -> list[Account]:
         return await self.list(

@@ -31,6 +31,7 @@ class AccountWrite(Strict):
     address: Address | None = None
     parent_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     tags: Tags = Field(default_factory=list)
     custom: dict[str, Any] = Field(default_factory=dict)
     external_id: str | None = Field(None, max_length=255)
@@ -61,6 +62,7 @@ class AccountRead(BaseModel):
     address: Address | None
     parent_id: UUID | None
     owner_id: UUID | None
+    team_id: UUID | None = None
     tags: list[str]
     custom: dict[str, Any]
     external_id: str | None

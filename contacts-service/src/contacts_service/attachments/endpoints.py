@@ -75,11 +75,11 @@ async def _upload(
     # Check the record in a short transaction of its own, so a wrong id answers 404 at
     # once and no pooled connection idles in the request session during a slow upload.
     async with transaction(request.app.state.sessions) as check:
-        await require_record(check, principal.tenant_id, kind, record_id)
+        await require_record(check, principal, kind, record_id)
     attachment = await service.add(
         session=session,
         store=store,
-        tenant_id=principal.tenant_id,
+        who=principal,
         kind=kind,
         record_id=record_id,
         uploaded_by=principal.user_id,
@@ -92,7 +92,7 @@ async def _upload(
 
 
 @router.post(
-    "/contacts/{contact_id}/attachments",
+    "/contacts/{contact_id:uuid}/attachments",
     status_code=status.HTTP_201_CREATED,
     dependencies=WRITE,
     openapi_extra=UPLOAD_BODY,
@@ -113,7 +113,7 @@ async def upload_contact_attachment(
 
 
 @router.post(
-    "/accounts/{account_id}/attachments",
+    "/accounts/{account_id:uuid}/attachments",
     status_code=status.HTTP_201_CREATED,
     dependencies=WRITE,
     openapi_extra=UPLOAD_BODY,
@@ -133,13 +133,13 @@ async def upload_account_attachment(
     )
 
 
-@router.get("/contacts/{contact_id}/attachments", dependencies=READ)
+@router.get("/contacts/{contact_id:uuid}/attachments", dependencies=READ)
 async def list_contact_attachments(
     contact_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[AttachmentRead]:
     rows, cursor = await service.list_page(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         kind="contact",
         record_id=contact_id,
         params=page,
@@ -147,13 +147,13 @@ async def list_contact_attachments(
     return Page(data=[AttachmentRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/accounts/{account_id}/attachments", dependencies=READ)
+@router.get("/accounts/{account_id:uuid}/attachments", dependencies=READ)
 async def list_account_attachments(
     account_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[AttachmentRead]:
     rows, cursor = await service.list_page(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         kind="account",
         record_id=account_id,
         params=page,
@@ -161,19 +161,17 @@ async def list_account_attachments(
     return Page(data=[AttachmentRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/attachments/{attachment_id}", dependencies=READ)
+@router.get("/attachments/{attachment_id:uuid}", dependencies=READ)
 async def get_attachment(
     attachment_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> AttachmentRead:
-    attachment = await service.get(
-        session=session, tenant_id=principal.tenant_id, attachment_id=attachment_id
-    )
+    attachment = await service.get(session=session, who=principal, attachment_id=attachment_id)
     set_etag(response, attachment.version)
     return AttachmentRead.model_validate(attachment)
 
 
 @router.get(
-    "/attachments/{attachment_id}/content",
+    "/attachments/{attachment_id:uuid}/content",
     dependencies=READ,
     response_class=StreamingResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
@@ -182,9 +180,7 @@ async def download_attachment(
     attachment_id: UUID, session: SessionDep, principal: PrincipalDep, store: StoreDep
 ) -> StreamingResponse:
     """The content, streamed, always as a download (never rendered inline)."""
-    attachment = await service.get(
-        session=session, tenant_id=principal.tenant_id, attachment_id=attachment_id
-    )
+    attachment = await service.get(session=session, who=principal, attachment_id=attachment_id)
     chunks = await service.open_content(store=store, attachment=attachment)
     return StreamingResponse(
         chunks,
@@ -200,14 +196,14 @@ async def download_attachment(
 
 
 @router.delete(
-    "/attachments/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE
+    "/attachments/{attachment_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE
 )
 async def delete_attachment(
     attachment_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
 ) -> None:
     await service.remove(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         attachment_id=attachment_id,
         if_match=if_match,
     )

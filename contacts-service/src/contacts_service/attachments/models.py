@@ -22,7 +22,7 @@ class Attachment(Entity, Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300))
-    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[UUID]
 
     __table_args__ = (
         CheckConstraint("(contact_id IS NULL) <> (account_id IS NULL)", name="one_parent"),

@@ -16,7 +16,7 @@ class AttachmentRead(BaseModel):
     content_type: str
     size_bytes: int
     sha256: str = Field(description="hex SHA-256 of the content, computed on upload")
-    uploaded_by: str
+    uploaded_by: UUID
     version: int
     created_at: datetime
 

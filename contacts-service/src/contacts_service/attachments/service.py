@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
+from crm_chassis.auth import Actor
 from crm_chassis.errors import NotFound, UnsupportedMediaType
 from crm_chassis.http import check_if_match
 from crm_chassis.ids import new_id
@@ -19,6 +20,7 @@ from crm_chassis.jobs import Job, JobHandler, schedule
 from crm_chassis.orm import utcnow
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
+from crm_chassis.repository import actor_of
 from crm_chassis.storage import ObjectMissing, ObjectStore
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,10 +48,10 @@ async def add(
     *,
     session: AsyncSession,
     store: ObjectStore,
-    tenant_id: UUID,
+    who: Actor | UUID,
     kind: str,
     record_id: UUID,
-    uploaded_by: str,
+    uploaded_by: UUID,
     upload: FilePart,
     policy: UploadPolicy,
 ) -> Attachment:
@@ -66,12 +68,13 @@ async def add(
             ],
         )
     attachment_id = new_id()
+    tenant_id = actor_of(who).tenant_id
     key = storage_key(tenant_id, attachment_id)
     intake = Intake(part.chunks(), content_type=part.content_type, max_bytes=policy.max_bytes)
     await store.put_stream(key, intake, content_type=part.content_type)
     try:
-        await require_record(session, tenant_id, kind, record_id)
-        attachment = await AttachmentRepository(session, tenant_id).add(
+        await require_record(session, who, kind, record_id)
+        attachment = await AttachmentRepository(session, who).add(
             Attachment(
                 id=attachment_id,
                 tenant_id=tenant_id,
@@ -95,18 +98,19 @@ async def add(
     return attachment
 
 
-async def get(*, session: AsyncSession, tenant_id: UUID, attachment_id: UUID) -> Attachment:
-    attachment = await AttachmentRepository(session, tenant_id).get(attachment_id)
+async def get(*, session: AsyncSession, who: Actor | UUID, attachment_id: UUID) -> Attachment:
+    attachment = await AttachmentRepository(session, who).get(attachment_id)
     if attachment is None:
         raise NotFound(f"No attachment {attachment_id}")
     return attachment
 
 
 async def list_page(
-    *, session: AsyncSession, tenant_id: UUID, kind: str, record_id: UUID, params: PageParams
+    *, session: AsyncSession, who: Actor | UUID, kind: str, record_id: UUID, params: PageParams
 ) -> tuple[list[Attachment], str | None]:
-    await require_record(session, tenant_id, kind, record_id)
-    return await AttachmentRepository(session, tenant_id).page(params, kind, record_id)
+    await require_record(session, who, kind, record_id)
+    repo = AttachmentRepository(session, who)
+    return await repo.page(params, repo.of(kind, record_id))
 
 
 async def open_content(*, store: ObjectStore, attachment: Attachment) -> AsyncIterator[bytes]:
@@ -130,9 +134,9 @@ async def _remove(session: AsyncSession, repo: AttachmentRepository, item: Attac
 
 
 async def remove(
-    *, session: AsyncSession, tenant_id: UUID, attachment_id: UUID, if_match: str | None
+    *, session: AsyncSession, who: Actor | UUID, attachment_id: UUID, if_match: str | None
 ) -> None:
-    repo = AttachmentRepository(session, tenant_id)
+    repo = AttachmentRepository(session, who)
     attachment = await repo.get(attachment_id, for_update=True)
     if attachment is None:
         raise NotFound(f"No attachment {attachment_id}")

@@ -25,6 +25,7 @@ PLAIN = (
     "company",
     "account_id",
     "owner_id",
+    "team_id",
     "lifecycle_stage",
     "do_not_contact",
     "membership_level",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_chassis.entity_events import EntityEvents
 from crm_proto import CloudEvent
 from crm_proto.events.contacts import (
     ConsentChange,
@@ -15,39 +16,19 @@ from crm_proto.events.contacts import (
 from contacts_service.contacts.models import Contact
 from contacts_service.events import events
 
-
-def snapshot(contact: Contact) -> ContactSnapshot:
-    return ContactSnapshot.model_validate(contact, from_attributes=True)
-
-
-def created(contact: Contact) -> CloudEvent:
-    return events.event(
-        "crm.contacts.contact.created.v1",
-        ContactCreated(contact=snapshot(contact)),
-        tenant_id=contact.tenant_id,
-        subject=contact.id,
-        sequence=contact.version,
-    )
-
-
-def updated(contact: Contact, changed: list[str]) -> CloudEvent:
-    return events.event(
-        "crm.contacts.contact.updated.v1",
-        ContactUpdated(contact=snapshot(contact), changed=changed),
-        tenant_id=contact.tenant_id,
-        subject=contact.id,
-        sequence=contact.version,
-    )
-
-
-def deleted(contact: Contact) -> CloudEvent:
-    return events.event(
-        "crm.contacts.contact.deleted.v1",
-        ContactDeleted(id=contact.id),
-        tenant_id=contact.tenant_id,
-        subject=contact.id,
-        sequence=contact.version + 1,
-    )
+CONTACT_EVENTS = EntityEvents(
+    events,
+    "crm.contacts.contact",
+    ContactSnapshot,
+    "contact",
+    created=ContactCreated,
+    updated=ContactUpdated,
+    deleted=ContactDeleted,
+)
+snapshot = CONTACT_EVENTS.snapshot
+created = CONTACT_EVENTS.created
+updated = CONTACT_EVENTS.updated
+deleted = CONTACT_EVENTS.deleted
 
 
 def consent_changed(contact: Contact, was_dnc: bool, was: dict[str, Any]) -> CloudEvent:
@@ -65,12 +46,7 @@ def consent_changed(contact: Contact, was_dnc: bool, was: dict[str, Any]) -> Clo
                         previous=before.get(purpose),
                     )
                 )
-    return events.event(
-        "crm.contacts.contact.consent_changed.v1",
-        ContactConsentChanged(
-            contact_id=contact.id, do_not_contact=contact.do_not_contact, changes=changes
-        ),
-        tenant_id=contact.tenant_id,
-        subject=contact.id,
-        sequence=contact.version,
+    data = ContactConsentChanged(
+        contact_id=contact.id, do_not_contact=contact.do_not_contact, changes=changes
     )
+    return CONTACT_EVENTS.event("consent_changed", contact, data)

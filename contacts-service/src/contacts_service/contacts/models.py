@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.orm import Entity
+from crm_chassis.orm import Entity, Owned
 from sqlalchemy import Boolean, Computed, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from contacts_service.base import Base
 
 
-class Contact(Entity, Base):
+class Contact(Entity, Owned, Base):
     """A person (C2): names, several emails/phones/addresses, links, consent, membership.
 
     ``email`` and ``phone`` copy the primary entries of ``emails`` and ``phones``;
@@ -36,7 +36,6 @@ class Contact(Entity, Base):
     name_keys: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     """Phonetic keys of the name, for duplicate candidates (``common.names``)."""
     account_id: Mapped[UUID | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
-    owner_id: Mapped[UUID | None]
     lifecycle_stage: Mapped[str | None] = mapped_column(String(40))
     do_not_contact: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     consent: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
@@ -71,6 +70,8 @@ class Contact(Entity, Base):
             "id",
         ),
         Index("ix_contacts_account", "account_id"),
+        Index("ix_contacts_tenant_owner", "tenant_id", "owner_id"),
+        Index("ix_contacts_tenant_team", "tenant_id", "team_id"),
         Index("ix_contacts_email_keys", "email_keys", postgresql_using="gin"),
         Index("ix_contacts_phone_keys", "phone_keys", postgresql_using="gin"),
         Index("ix_contacts_name_keys", "name_keys", postgresql_using="gin"),

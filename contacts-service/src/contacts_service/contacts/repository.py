@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
 from sqlalchemy import Select, func
 
@@ -18,6 +17,7 @@ class ContactFilters:
     email: str | None = None
     account_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     tag: str | None = None
     lifecycle_stage: str | None = None
     membership_level: str | None = None
@@ -32,6 +32,8 @@ SORTABLE: dict[str, Any] = {
 
 class ContactRepository(TenantRepository[Contact]):
     model = Contact
+    label = "contact"
+    sortable = SORTABLE
 
     def filtered(self, filters: ContactFilters) -> Select[Any]:
         """This tenant's contacts matching the simple filters of ``GET /v1/contacts``."""
@@ -42,6 +44,8 @@ class ContactRepository(TenantRepository[Contact]):
             stmt = stmt.where(Contact.account_id == filters.account_id)
         if filters.owner_id:
             stmt = stmt.where(Contact.owner_id == filters.owner_id)
+        if filters.team_id:
+            stmt = stmt.where(Contact.team_id == filters.team_id)
         if filters.tag:
             stmt = stmt.where(Contact.tags.contains([filters.tag.lower()]))
         if filters.lifecycle_stage:
@@ -50,14 +54,8 @@ class ContactRepository(TenantRepository[Contact]):
             stmt = stmt.where(Contact.membership_level == filters.membership_level)
         return stmt
 
-    async def page(
-        self, params: PageParams, filters: ContactFilters = ContactFilters()
-    ) -> tuple[list[Contact], str | None]:
-        stmt, sort = apply_keyset(
-            self.filtered(filters), params, sortable=SORTABLE, id_column=Contact.id
-        )
-        rows = await self.list(stmt)
-        return page_of(rows, params, sort, lambda c: (sort_key(c, sort), c.id))
+    def sort_value(self, row: Contact, sort: str) -> Any:
+        return sort_key(row, sort)
 
     async def of_account(self, account_id: UUID) -> list[Contact]:
         return await self.list(

@@ -71,6 +71,7 @@ class ContactWrite(Strict):
     addresses: list[Address] = Field(default_factory=list, max_length=20)
     account_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     lifecycle_stage: LifecycleStage | None = None
     do_not_contact: bool = False
     consent: Consent = Field(default_factory=dict)
@@ -160,6 +161,7 @@ class ContactRead(BaseModel):
     addresses: list[Address]
     account_id: UUID | None
     owner_id: UUID | None
+    team_id: UUID | None = None
     lifecycle_stage: str | None
     do_not_contact: bool
     consent: dict[str, dict[str, str]]

@@ -37,7 +37,7 @@ async def list_custom_fields(
     return Page(data=[CustomFieldRead.model_validate(r) for r in rows])
 
 
-@router.get("/{field_id}", dependencies=READ)
+@router.get("/{field_id:uuid}", dependencies=READ)
 async def get_custom_field(
     field_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> CustomFieldRead:
@@ -46,7 +46,7 @@ async def get_custom_field(
     return CustomFieldRead.model_validate(field)
 
 
-@router.patch("/{field_id}", dependencies=ADMIN)
+@router.patch("/{field_id:uuid}", dependencies=ADMIN)
 async def patch_custom_field(
     field_id: UUID,
     session: SessionDep,
@@ -66,7 +66,7 @@ async def patch_custom_field(
     return CustomFieldRead.model_validate(field)
 
 
-@router.delete("/{field_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=ADMIN)
+@router.delete("/{field_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=ADMIN)
 async def delete_custom_field(
     field_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
 ) -> None:

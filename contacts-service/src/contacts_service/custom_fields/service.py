@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.crud import load_for_update
 from crm_chassis.errors import Conflict, NotFound, ValidationFailed
-from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.repository import TenantRepository
 from crm_chassis.resources import patched
@@ -120,8 +120,9 @@ async def list_all(
 async def patch(
     *, session: AsyncSession, tenant_id: UUID, field_id: UUID, body: Any, if_match: str | None
 ) -> CustomField:
-    field = await get(session=session, tenant_id=tenant_id, field_id=field_id)
-    check_if_match(if_match, field.version)
+    # Locked: two concurrent patches of one field run one after the other, and the
+    # second one's If-Match then sees the first one's version (412), never a stale row.
+    field = await load_for_update(CustomFieldRepository(session, tenant_id), field_id, if_match)
     current = CustomFieldRead.model_validate(field).model_dump(mode="json")
     model, changed = patched(current, CustomFieldUpdate, body)
     try:
@@ -151,8 +152,7 @@ async def delete(
     from contacts_service.accounts.models import Account
     from contacts_service.contacts.models import Contact
 
-    field = await get(session=session, tenant_id=tenant_id, field_id=field_id)
-    check_if_match(if_match, field.version)
+    field = await load_for_update(CustomFieldRepository(session, tenant_id), field_id, if_match)
     model = Contact if field.object_type == "contact" else Account
     # Values go with their definition, in one statement; the event tells consumers.
     await session.execute(

@@ -49,6 +49,7 @@ async def export_contacts(
     email: Annotated[str | None, Query(max_length=320)] = None,
     account_id: UUID | None = None,
     owner_id: UUID | None = None,
+    team_id: UUID | None = None,
     tag: Annotated[str | None, Query(max_length=60)] = None,
     lifecycle_stage: LifecycleStage | None = None,
     membership_level: Annotated[str | None, Query(max_length=60)] = None,
@@ -65,6 +66,7 @@ async def export_contacts(
         email=email,
         account_id=account_id,
         owner_id=owner_id,
+        team_id=team_id,
         tag=tag,
         lifecycle_stage=lifecycle_stage,
         membership_level=membership_level,
@@ -73,11 +75,11 @@ async def export_contacts(
     tenant = principal.tenant_id
     if format is ExportFormat.CSV:
         defs = sorted((await definitions(session, tenant, "contact")).values(), key=lambda d: d.key)
-        body = service.as_csv(sessions, tenant, filters, defs)
+        body = service.as_csv(sessions, principal, filters, defs)
     elif format is ExportFormat.NDJSON:
-        body = service.as_ndjson(sessions, tenant, filters)
+        body = service.as_ndjson(sessions, principal, filters)
     else:
-        body = service.as_json_array(sessions, tenant, filters)
+        body = service.as_json_array(sessions, principal, filters)
     extension = "json" if format is ExportFormat.JSON else format.value
     return StreamingResponse(
         body,

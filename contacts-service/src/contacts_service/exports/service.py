@@ -10,11 +10,12 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+from crm_chassis.auth import Actor
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contacts_service.contacts.models import Contact
 from contacts_service.contacts.repository import ContactFilters, ContactRepository
-from contacts_service.contacts.schemas import ContactRead
+from contacts_service.contacts.view import CONTACT
 from contacts_service.custom_fields.rules import FieldDef, FieldType
 from contacts_service.imports.mapping import ADDRESS_PARTS, LIST_SEPARATOR
 
@@ -48,14 +49,14 @@ TRAILING_COLUMNS = ["version", "created_at", "updated_at"]
 
 
 async def batches(
-    sessions: async_sessionmaker[AsyncSession], tenant_id: UUID, filters: ContactFilters
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, filters: ContactFilters
 ) -> AsyncIterator[list[Contact]]:
     """The matching contacts, oldest first, ``BATCH`` at a time; each read is its own short
     transaction, and the id keyset keeps the walk exact while rows come and go."""
     last: UUID | None = None
     while True:
         async with sessions() as session:
-            stmt = ContactRepository(session, tenant_id).filtered(filters)
+            stmt = ContactRepository(session, actor).filtered(filters)
             stmt = stmt.order_by(Contact.id).limit(BATCH)
             if last is not None:
                 stmt = stmt.where(Contact.id > last)
@@ -125,33 +126,40 @@ def csv_chunk(rows: list[list[str]]) -> bytes:
 
 async def as_csv(
     sessions: async_sessionmaker[AsyncSession],
-    tenant_id: UUID,
+    actor: Actor,
     filters: ContactFilters,
     defs: list[FieldDef],
 ) -> AsyncIterator[bytes]:
-    yield csv_chunk([csv_header(defs)])
-    async for rows in batches(sessions, tenant_id, filters):
-        yield csv_chunk([csv_row(c, defs) for c in rows])
+    header = csv_header(defs)
+    keep = [i for i, column in enumerate(header) if CONTACT.shows(actor, _field_of(column))]
+    yield csv_chunk([[header[i] for i in keep]])
+    async for rows in batches(sessions, actor, filters):
+        yield csv_chunk([[row[i] for i in keep] for row in (csv_row(c, defs) for c in rows)])
 
 
-def _json(c: Contact) -> bytes:
-    return orjson.dumps(ContactRead.model_validate(c).model_dump(mode="json"))
+def _field_of(column: str) -> str:
+    """The resource field a CSV column shows (``address.city`` is of ``addresses``)."""
+    return "addresses" if column.startswith("address.") else column
+
+
+def _json(actor: Actor, c: Contact) -> bytes:
+    return orjson.dumps(CONTACT.dump(actor, c))
 
 
 async def as_ndjson(
-    sessions: async_sessionmaker[AsyncSession], tenant_id: UUID, filters: ContactFilters
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, filters: ContactFilters
 ) -> AsyncIterator[bytes]:
-    async for rows in batches(sessions, tenant_id, filters):
-        yield b"".join(_json(c) + b"\n" for c in rows)
+    async for rows in batches(sessions, actor, filters):
+        yield b"".join(_json(actor, c) + b"\n" for c in rows)
 
 
 async def as_json_array(
-    sessions: async_sessionmaker[AsyncSession], tenant_id: UUID, filters: ContactFilters
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, filters: ContactFilters
 ) -> AsyncIterator[bytes]:
     first = True
     yield b"["
-    async for rows in batches(sessions, tenant_id, filters):
+    async for rows in batches(sessions, actor, filters):
         for c in rows:
-            yield (b"\n" if first else b",\n") + _json(c)
+            yield (b"\n" if first else b",\n") + _json(actor, c)
             first = False
     yield b"\n]\n"

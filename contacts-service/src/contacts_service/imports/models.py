@@ -40,7 +40,7 @@ class Import(Entity, Base):
     match_on: Mapped[str] = mapped_column(String(20))
     dry_run: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     columns: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[UUID | None]
 
     __table_args__ = (Index("ix_imports_tenant_created", "tenant_id", "created_at", "id"),)
 

@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.auth import Actor
+from crm_chassis.crud import Call
 from crm_chassis.errors import NotFound, ValidationFailed
 from crm_chassis.outbox import emit
 from crm_proto.events.contacts import ContactAccountLinked, ContactAccountUnlinked
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts.repository import AccountRepository
 from contacts_service.events import events
 from contacts_service.links.models import ContactAccount
+from contacts_service.links.repository import LinkRepository
 from contacts_service.links.schemas import LinkWrite
 
 
-async def require_account(session: AsyncSession, tenant_id: UUID, account_id: UUID) -> None:
-    # Another tenant's account is as unknown as a missing one.
-    if await AccountRepository(session, tenant_id).get(account_id) is None:
+async def require_account(session: AsyncSession, who: Actor | UUID, account_id: UUID) -> None:
+    # Another tenant's account, or one the caller may not see, is as unknown as a missing one.
+    if not await AccountRepository(session, who).exists(account_id):
         raise ValidationFailed(
             "The account does not exist",
             errors=[{"field": "account_id", "message": "no such account"}],
@@ -30,12 +31,7 @@ async def require_account(session: AsyncSession, tenant_id: UUID, account_id: UU
 async def of_contact(
     session: AsyncSession, tenant_id: UUID, contact_id: UUID
 ) -> list[ContactAccount]:
-    stmt = (
-        select(ContactAccount)
-        .where(ContactAccount.tenant_id == tenant_id, ContactAccount.contact_id == contact_id)
-        .order_by(ContactAccount.is_primary.desc(), ContactAccount.created_at)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return await LinkRepository(session, tenant_id).of_contact(contact_id)
 
 
 async def link(
@@ -48,42 +44,17 @@ async def link(
     primary: bool,
 ) -> ContactAccount:
     """Create or update the link; a primary link demotes the contact's others."""
+    repo = LinkRepository(session, tenant_id)
     if primary:
-        await session.execute(
-            update(ContactAccount)
-            .where(
-                ContactAccount.tenant_id == tenant_id,
-                ContactAccount.contact_id == contact_id,
-                ContactAccount.account_id != account_id,
-            )
-            .values(is_primary=False)
-        )
-    row = (
-        await session.execute(
-            insert(ContactAccount)
-            .values(
-                contact_id=contact_id,
-                account_id=account_id,
-                tenant_id=tenant_id,
-                role=role,
-                is_primary=primary,
-            )
-            .on_conflict_do_update(
-                index_elements=["contact_id", "account_id"],
-                set_={"role": role, "is_primary": primary},
-            )
-            .returning(ContactAccount)
-        )
-    ).scalar_one()
+        await repo.demote_others(contact_id, keep=account_id)
+    row = await repo.upsert(contact_id, account_id, role=role, primary=primary)
+    data = ContactAccountLinked(
+        contact_id=contact_id, account_id=account_id, role=role, primary=primary
+    )
     await emit(
         session,
         events.event(
-            "crm.contacts.contact_account.linked.v1",
-            ContactAccountLinked(
-                contact_id=contact_id, account_id=account_id, role=role, primary=primary
-            ),
-            tenant_id=tenant_id,
-            subject=contact_id,
+            "crm.contacts.contact_account.linked.v1", data, tenant_id=tenant_id, subject=contact_id
         ),
     )
     return row
@@ -98,76 +69,78 @@ async def unlink(
     missing_ok: bool = False,
 ) -> bool:
     """Remove the link; True when it was the primary one."""
-    row = (
-        await session.execute(
-            delete(ContactAccount)
-            .where(
-                ContactAccount.tenant_id == tenant_id,
-                ContactAccount.contact_id == contact_id,
-                ContactAccount.account_id == account_id,
-            )
-            .returning(ContactAccount.is_primary)
-        )
-    ).first()
-    if row is None:
+    was_primary = await LinkRepository(session, tenant_id).remove(contact_id, account_id)
+    if was_primary is None:
         if missing_ok:
             return False
         raise NotFound(f"Contact {contact_id} is not linked to account {account_id}")
+    data = ContactAccountUnlinked(contact_id=contact_id, account_id=account_id)
     await emit(
         session,
         events.event(
             "crm.contacts.contact_account.unlinked.v1",
-            ContactAccountUnlinked(contact_id=contact_id, account_id=account_id),
+            data,
             tenant_id=tenant_id,
             subject=contact_id,
         ),
     )
-    return bool(row.is_primary)
+    return was_primary
+
+
+async def repoint_primary(session: AsyncSession, tenant_id: UUID, contact: Any) -> None:
+    """Make the links agree with a changed ``contact.account_id``."""
+    if contact.account_id is None:
+        await LinkRepository(session, tenant_id).demote_others(contact.id, keep=None)
+        return
+    existing = {ln.account_id: ln.role for ln in await of_contact(session, tenant_id, contact.id)}
+    await link(
+        session,
+        tenant_id,
+        contact.id,
+        contact.account_id,
+        role=existing.get(contact.account_id),
+        primary=True,
+    )
 
 
 # Use cases behind the endpoints: they keep contact.account_id equal to the primary link.
 
 
-async def _contact(session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> Any:
+async def _contact(call: Call, contact_id: UUID) -> Any:
     from contacts_service.contacts.repository import ContactRepository
 
-    contact = await ContactRepository(session, tenant_id).get(contact_id, for_update=True)
-    if contact is None:
-        raise NotFound(f"No contact {contact_id}")
-    return contact
+    return await ContactRepository(call.session, call.actor).require(contact_id, for_update=True)
 
 
-async def links_of(
-    *, session: AsyncSession, tenant_id: UUID, contact_id: UUID
-) -> list[ContactAccount]:
-    await _contact(session, tenant_id, contact_id)
-    return await of_contact(session, tenant_id, contact_id)
+async def links_of(call: Call, contact_id: UUID) -> list[ContactAccount]:
+    await _contact(call, contact_id)
+    return await of_contact(call.session, call.tenant_id, contact_id)
 
 
 async def put_link(
-    *, session: AsyncSession, tenant_id: UUID, contact_id: UUID, account_id: UUID, data: LinkWrite
+    call: Call, contact_id: UUID, account_id: UUID, data: LinkWrite
 ) -> ContactAccount:
     from contacts_service.contacts import events as contact_events
 
-    contact = await _contact(session, tenant_id, contact_id)
-    await require_account(session, tenant_id, account_id)
+    contact = await _contact(call, contact_id)
+    await require_account(call.session, call.actor, account_id)
     primary = data.primary or contact.account_id is None
-    row = await link(session, tenant_id, contact_id, account_id, role=data.role, primary=primary)
+    row = await link(
+        call.session, call.tenant_id, contact_id, account_id, role=data.role, primary=primary
+    )
     if primary and contact.account_id != account_id:
         contact.account_id = account_id
-        await session.flush()
-        await emit(session, contact_events.updated(contact, ["account_id"]))
+        await call.session.flush()
+        await emit(call.session, contact_events.updated(contact, ["account_id"]))
     return row
 
 
-async def remove_link(
-    *, session: AsyncSession, tenant_id: UUID, contact_id: UUID, account_id: UUID
-) -> None:
+async def remove_link(call: Call, contact_id: UUID, account_id: UUID) -> None:
     from contacts_service.contacts import events as contact_events
 
-    contact = await _contact(session, tenant_id, contact_id)
-    was_primary = await unlink(session, tenant_id, contact_id, account_id)
+    contact = await _contact(call, contact_id)
+    was_primary = await unlink(call.session, call.tenant_id, contact_id, account_id)
     if was_primary or contact.account_id == account_id:
         contact.account_id = None
-        await session.flush()
-        await emit(session, contact_events.updated(contact, ["account_id"]))
+        await call.session.flush()
+        await emit(call.session, contact_events.updated(contact, ["account_id"]))

@@ -22,17 +22,19 @@ from contacts_service.lists.schemas import (
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
 
 
-async def _read(session: Any, lst: Any) -> ListRead:
-    read = ListRead.model_validate(lst)
-    read.size = await service.size(session, lst.id)
-    return read
+async def _reads(session: Any, principal: Any, lists: list[Any]) -> list[ListRead]:
+    """The lists with their sizes, counted in one query for the whole page."""
+    sizes = await service.sizes(session, principal, lists)
+    return [
+        ListRead.model_validate(lst).model_copy(update={"size": sizes[lst.id]}) for lst in lists
+    ]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=WRITE)
 async def create_list(
     body: ListCreate, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ListRead:
-    lst = await service.create(session=session, tenant_id=principal.tenant_id, data=body)
+    lst = await service.create(session=session, who=principal, data=body)
     response.headers["Location"] = f"/v1/lists/{lst.id}"
     set_etag(response, lst.version)
     return ListRead.model_validate(lst)
@@ -42,22 +44,20 @@ async def create_list(
 async def list_lists(
     session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[ListRead]:
-    rows, cursor = await service.list_page(
-        session=session, tenant_id=principal.tenant_id, params=page
-    )
-    return Page(data=[await _read(session, r) for r in rows], next_cursor=cursor)
+    rows, cursor = await service.list_page(session=session, who=principal, params=page)
+    return Page(data=await _reads(session, principal, rows), next_cursor=cursor)
 
 
-@router.get("/{list_id}", dependencies=READ)
+@router.get("/{list_id:uuid}", dependencies=READ)
 async def get_list(
     list_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ListRead:
-    lst = await service.get(session=session, tenant_id=principal.tenant_id, list_id=list_id)
+    lst = await service.get(session=session, who=principal, list_id=list_id)
     set_etag(response, lst.version)
-    return await _read(session, lst)
+    return (await _reads(session, principal, [lst]))[0]
 
 
-@router.patch("/{list_id}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
+@router.patch("/{list_id:uuid}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
 async def patch_list(
     list_id: UUID,
     session: SessionDep,
@@ -68,30 +68,28 @@ async def patch_list(
 ) -> ListRead:
     lst = await service.patch(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         list_id=list_id,
         body=body,
         if_match=if_match,
     )
     set_etag(response, lst.version)
-    return await _read(session, lst)
+    return (await _reads(session, principal, [lst]))[0]
 
 
-@router.delete("/{list_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
+@router.delete("/{list_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_list(
     list_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
 ) -> None:
-    await service.delete(
-        session=session, tenant_id=principal.tenant_id, list_id=list_id, if_match=if_match
-    )
+    await service.delete(session=session, who=principal, list_id=list_id, if_match=if_match)
 
 
-@router.get("/{list_id}/members", dependencies=READ)
+@router.get("/{list_id:uuid}/members", dependencies=READ)
 async def list_members(
     list_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[ListMemberRead]:
     rows, cursor = await service.members_page(
-        session=session, tenant_id=principal.tenant_id, list_id=list_id, params=page
+        session=session, who=principal, list_id=list_id, params=page
     )
     return Page(
         data=[ListMemberRead(member_id=r.member_id, added_at=r.added_at) for r in rows],
@@ -99,21 +97,21 @@ async def list_members(
     )
 
 
-@router.post("/{list_id}/members", dependencies=WRITE)
+@router.post("/{list_id:uuid}/members", dependencies=WRITE)
 async def add_list_members(
     list_id: UUID, body: MemberIds, session: SessionDep, principal: PrincipalDep
 ) -> MembershipChange:
     added, unknown = await service.add_members(
-        session=session, tenant_id=principal.tenant_id, list_id=list_id, ids=body.ids
+        session=session, who=principal, list_id=list_id, ids=body.ids
     )
     return MembershipChange(changed=added, unknown=unknown)
 
 
-@router.post("/{list_id}/members/remove", dependencies=WRITE)
+@router.post("/{list_id:uuid}/members/remove", dependencies=WRITE)
 async def remove_list_members(
     list_id: UUID, body: MemberIds, session: SessionDep, principal: PrincipalDep
 ) -> MembershipChange:
     removed = await service.remove_members(
-        session=session, tenant_id=principal.tenant_id, list_id=list_id, ids=body.ids
+        session=session, who=principal, list_id=list_id, ids=body.ids
     )
     return MembershipChange(changed=removed, unknown=[])

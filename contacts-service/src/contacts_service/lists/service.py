@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.auth import Actor
 from crm_chassis.errors import Conflict, NotFound
 from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
-from crm_chassis.repository import TenantRepository
+from crm_chassis.repository import actor_of
 from crm_chassis.resources import patched
 from crm_proto.events.contacts import (
     ListCreated,
@@ -19,20 +20,14 @@ from crm_proto.events.contacts import (
     ListSnapshot,
     ListUpdated,
 )
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts.models import Account
 from contacts_service.contacts.models import Contact
 from contacts_service.events import events
 from contacts_service.lists.models import ListMember, StaticList
+from contacts_service.lists.repository import ListRepository, MemberRepository
 from contacts_service.lists.schemas import ListCreate, ListRead, ListUpdate
-
-
-class ListRepository(TenantRepository[StaticList]):
-    model = StaticList
 
 
 def _event(type_: str, lst: StaticList, data: Any, sequence: int | None = None) -> Any:
@@ -41,22 +36,30 @@ def _event(type_: str, lst: StaticList, data: Any, sequence: int | None = None) 
     )
 
 
+def _member_repo(session: AsyncSession, who: Actor | UUID, lst: StaticList) -> Any:
+    """The repository of the records a list of ``lst.object_type`` holds."""
+    from contacts_service.accounts.repository import AccountRepository
+    from contacts_service.contacts.repository import ContactRepository
+
+    repo = ContactRepository if lst.object_type == "contact" else AccountRepository
+    return repo(session, who)
+
+
 def _snapshot(lst: StaticList) -> ListSnapshot:
     return ListSnapshot.model_validate(lst, from_attributes=True)
 
 
 async def _unique_name(repo: ListRepository, object_type: str, name: str) -> None:
-    clash = await repo.list(
-        repo.select().where(StaticList.object_type == object_type, StaticList.name == name)
-    )
-    if clash:
+    if await repo.named(object_type, name):
         raise Conflict(f"A {object_type} list named {name!r} exists")
 
 
-async def create(*, session: AsyncSession, tenant_id: UUID, data: ListCreate) -> StaticList:
-    repo = ListRepository(session, tenant_id)
+async def create(*, session: AsyncSession, who: Actor | UUID, data: ListCreate) -> StaticList:
+    repo = ListRepository(session, who)
     await _unique_name(repo, data.object_type, data.name)
-    lst = await repo.add(StaticList(tenant_id=tenant_id, **data.model_dump(mode="json")))
+    lst = await repo.add(
+        StaticList(tenant_id=actor_of(who).tenant_id, **data.model_dump(mode="json"))
+    )
     await emit(
         session, _event("crm.contacts.list.created.v1", lst, ListCreated(list=_snapshot(lst)))
     )
@@ -64,23 +67,25 @@ async def create(*, session: AsyncSession, tenant_id: UUID, data: ListCreate) ->
 
 
 async def get(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, for_update: bool = False
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, for_update: bool = False
 ) -> StaticList:
-    lst = await ListRepository(session, tenant_id).get(list_id, for_update=for_update)
+    lst = await ListRepository(session, who).get(list_id, for_update=for_update)
     if lst is None:
         raise NotFound(f"No list {list_id}")
     return lst
 
 
-async def size(session: AsyncSession, list_id: UUID) -> int:
-    stmt = select(func.count()).select_from(ListMember).where(ListMember.list_id == list_id)
-    return int((await session.execute(stmt)).scalar_one())
+async def sizes(
+    session: AsyncSession, who: Actor | UUID, lists: list[StaticList]
+) -> dict[UUID, int]:
+    """How many members each of ``lists`` has, in one query."""
+    return await MemberRepository(session, who).sizes([lst.id for lst in lists])
 
 
 async def list_page(
-    *, session: AsyncSession, tenant_id: UUID, params: PageParams
+    *, session: AsyncSession, who: Actor | UUID, params: PageParams
 ) -> tuple[list[StaticList], str | None]:
-    repo = ListRepository(session, tenant_id)
+    repo = ListRepository(session, who)
     stmt, sort = apply_keyset(
         repo.select(),
         params,
@@ -91,14 +96,14 @@ async def list_page(
 
 
 async def patch(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, body: Any, if_match: str | None
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, body: Any, if_match: str | None
 ) -> StaticList:
-    lst = await get(session=session, tenant_id=tenant_id, list_id=list_id, for_update=True)
+    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
     check_if_match(if_match, lst.version)
     current = ListRead.model_validate(lst).model_dump(mode="json")
     model, changed = patched(current, ListUpdate, body)
     if "name" in changed:
-        await _unique_name(ListRepository(session, tenant_id), lst.object_type, model.name)
+        await _unique_name(ListRepository(session, who), lst.object_type, model.name)
     if changed:
         for name in changed:
             setattr(lst, name, getattr(model, name))
@@ -115,40 +120,26 @@ async def patch(
 
 
 async def delete(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, if_match: str | None
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, if_match: str | None
 ) -> None:
-    lst = await get(session=session, tenant_id=tenant_id, list_id=list_id, for_update=True)
+    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
     check_if_match(if_match, lst.version)
     await emit(
         session,
         _event("crm.contacts.list.deleted.v1", lst, ListDeleted(id=lst.id), lst.version + 1),
     )
-    await ListRepository(session, tenant_id).delete(lst)
+    await ListRepository(session, who).delete(lst)
 
 
 async def add_members(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, ids: list[UUID]
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, ids: list[UUID]
 ) -> tuple[list[UUID], list[UUID]]:
     """Add records to a list: (ids newly added, ids that are no record of this tenant)."""
-    lst = await get(session=session, tenant_id=tenant_id, list_id=list_id, for_update=True)
-    model = Contact if lst.object_type == "contact" else Account
+    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
     wanted = list(dict.fromkeys(ids))
-    known = set(
-        (
-            await session.execute(
-                select(model.id).where(model.tenant_id == tenant_id, model.id.in_(wanted))
-            )
-        ).scalars()
-    )
-    rows = [
-        {"list_id": lst.id, "member_id": i, "tenant_id": tenant_id} for i in wanted if i in known
-    ]
-    added: list[UUID] = []
-    if rows:
-        result = await session.execute(
-            insert(ListMember).values(rows).on_conflict_do_nothing().returning(ListMember.member_id)
-        )
-        added = sorted(result.scalars(), key=wanted.index)
+    known = await _member_repo(session, who, lst).visible_ids(wanted)
+    added = await MemberRepository(session, who).add(lst.id, [i for i in wanted if i in known])
+    added.sort(key=wanted.index)
     if added:
         await emit(
             session,
@@ -162,15 +153,10 @@ async def add_members(
 
 
 async def remove_members(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, ids: list[UUID]
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, ids: list[UUID]
 ) -> list[UUID]:
-    lst = await get(session=session, tenant_id=tenant_id, list_id=list_id, for_update=True)
-    result = await session.execute(
-        sql_delete(ListMember)
-        .where(ListMember.list_id == lst.id, ListMember.member_id.in_(ids))
-        .returning(ListMember.member_id)
-    )
-    removed = list(result.scalars())
+    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
+    removed = await MemberRepository(session, who).remove(lst.id, ids)
     if removed:
         await emit(
             session,
@@ -184,10 +170,11 @@ async def remove_members(
 
 
 async def members_page(
-    *, session: AsyncSession, tenant_id: UUID, list_id: UUID, params: PageParams
+    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, params: PageParams
 ) -> tuple[list[ListMember], str | None]:
-    lst = await get(session=session, tenant_id=tenant_id, list_id=list_id)
-    stmt = select(ListMember).where(ListMember.list_id == lst.id)
+    lst = await get(session=session, who=who, list_id=list_id)
+    model = Contact if lst.object_type == "contact" else Account
+    stmt = MemberRepository(session, who).of_list(lst.id, model, actor_of(who))
     stmt, sort = apply_keyset(
         stmt,
         params,

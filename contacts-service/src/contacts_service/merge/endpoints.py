@@ -126,7 +126,7 @@ def kind_router(kind: Kind) -> APIRouter:
         response.headers["Location"] = f"{base}/duplicates/scans/{scan.id}"
         return ScanRead.model_validate(scan)
 
-    @router.get("/duplicates/scans/{scan_id}", dependencies=READ)
+    @router.get("/duplicates/scans/{scan_id:uuid}", dependencies=READ)
     async def get_scan(scan_id: UUID, session: SessionDep, principal: PrincipalDep) -> ScanRead:
         scan = await duplicates.get_scan(
             session=session, tenant_id=principal.tenant_id, kind=kind, scan_id=scan_id
@@ -175,7 +175,7 @@ def kind_router(kind: Kind) -> APIRouter:
         return {"merge": merge_view(record, window), "record": read.model_validate(survivor)}
 
     @router.get(
-        "/{record_id}/duplicates",
+        "/{record_id:uuid}/duplicates",
         dependencies=READ,
         response_model=Page[Duplicate[read]],  # type: ignore[valid-type]
         summary=f"{kind.name.capitalize()}s that may duplicate this one, scored 0-1 with reasons",
@@ -239,7 +239,7 @@ async def list_merges(
     return Page(data=[merge_view(r, window) for r in rows], next_cursor=cursor)
 
 
-@merges_router.get("/{merge_id}", dependencies=READ)
+@merges_router.get("/{merge_id:uuid}", dependencies=READ)
 async def get_merge(
     merge_id: UUID, session: SessionDep, principal: PrincipalDep, window: UndoWindowDep
 ) -> MergeRead:
@@ -249,7 +249,7 @@ async def get_merge(
     return merge_view(record, window)
 
 
-@merges_router.post("/{merge_id}/undo", dependencies=WRITE)
+@merges_router.post("/{merge_id:uuid}/undo", dependencies=WRITE)
 async def undo_merge(
     merge_id: UUID,
     session: SessionDep,

@@ -42,12 +42,12 @@ class Merge(Base):
     survivor_after: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     """The survivor's row right after the merge: undo checks its content has not moved on
     (a version alone would count an undone later merge as a change)."""
-    merged_by: Mapped[str | None] = mapped_column(String(255))
+    merged_by: Mapped[UUID | None]
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=text("now()")
     )
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    undone_by: Mapped[str | None] = mapped_column(String(255))
+    undone_by: Mapped[UUID | None]
 
     __table_args__ = (
         Index("ix_merges_tenant_created", "tenant_id", "created_at", "id"),

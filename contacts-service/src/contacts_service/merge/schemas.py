@@ -77,11 +77,11 @@ class MergeRead(BaseModel):
     before: dict[str, dict[str, Any]]
     """Every record involved as it was, by id."""
     children: list[ChildMove]
-    merged_by: str | None
+    merged_by: UUID | None
     created_at: datetime
     undo_until: datetime
     undone_at: datetime | None
-    undone_by: str | None
+    undone_by: UUID | None
 
 
 class MergeResult(BaseModel, Generic[R]):

@@ -173,7 +173,7 @@ async def merge(
     request: MergeRequest,
     if_match: str | None,
     region: str,
-    actor: str,
+    actor: UUID,
 ) -> tuple[Merge, Entity]:
     loaded = await _load(session, tenant_id, kind, request, lock=True, region=region)
     survivor, merged_ids = loaded.primary, request.merged_ids

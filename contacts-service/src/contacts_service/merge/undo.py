@@ -39,7 +39,7 @@ async def undo(
     tenant_id: UUID,
     merge_id: UUID,
     force: bool,
-    actor: str,
+    actor: UUID,
     window: timedelta,
 ) -> tuple[Merge, int]:
     record = await get_merge(session=session, tenant_id=tenant_id, merge_id=merge_id, lock=True)

@@ -23,7 +23,7 @@ async def create_note(
 ) -> NoteRead:
     """Write a note on a contact and/or an account; the caller is its author."""
     note = await service.create(
-        session=session, tenant_id=principal.tenant_id, author_id=principal.user_id, data=body
+        session=session, who=principal, author_id=principal.user_id, data=body
     )
     response.headers["Location"] = f"/v1/notes/{note.id}"
     set_etag(response, note.version)
@@ -37,57 +37,57 @@ async def list_notes(
     page: PageParamsDep,
     contact_id: UUID | None = None,
     account_id: UUID | None = None,
-    author_id: Annotated[str | None, Query(max_length=200)] = None,
+    author_id: UUID | None = None,
     mentioned: Annotated[str | None, Query(max_length=200, description="a user id")] = None,
 ) -> Page[NoteRead]:
     filters = NoteFilters(
         contact_id=contact_id, account_id=account_id, author_id=author_id, mentioned=mentioned
     )
     rows, cursor = await service.list_page(
-        session=session, tenant_id=principal.tenant_id, params=page, filters=filters
+        session=session, who=principal, params=page, filters=filters
     )
     return Page(data=[NoteRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/contacts/{contact_id}/notes", dependencies=READ)
+@router.get("/contacts/{contact_id:uuid}/notes", dependencies=READ)
 async def list_contact_notes(
     contact_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[NoteRead]:
-    await service.require_record(session, principal.tenant_id, "contact", contact_id)
+    await service.require_record(session, principal, "contact", contact_id)
     rows, cursor = await service.list_page(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         params=page,
         filters=NoteFilters(contact_id=contact_id),
     )
     return Page(data=[NoteRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/accounts/{account_id}/notes", dependencies=READ)
+@router.get("/accounts/{account_id:uuid}/notes", dependencies=READ)
 async def list_account_notes(
     account_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
 ) -> Page[NoteRead]:
     """Notes written on the account itself (its contacts' notes are on its timeline)."""
-    await service.require_record(session, principal.tenant_id, "account", account_id)
+    await service.require_record(session, principal, "account", account_id)
     rows, cursor = await service.list_page(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         params=page,
         filters=NoteFilters(account_id=account_id),
     )
     return Page(data=[NoteRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/notes/{note_id}", dependencies=READ)
+@router.get("/notes/{note_id:uuid}", dependencies=READ)
 async def get_note(
     note_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> NoteRead:
-    note = await service.get(session=session, tenant_id=principal.tenant_id, note_id=note_id)
+    note = await service.get(session=session, who=principal, note_id=note_id)
     set_etag(response, note.version)
     return NoteRead.model_validate(note)
 
 
-@router.patch("/notes/{note_id}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
+@router.patch("/notes/{note_id:uuid}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
 async def patch_note(
     note_id: UUID,
     session: SessionDep,
@@ -98,7 +98,7 @@ async def patch_note(
 ) -> NoteRead:
     note = await service.patch(
         session=session,
-        tenant_id=principal.tenant_id,
+        who=principal,
         note_id=note_id,
         body=body,
         if_match=if_match,
@@ -107,10 +107,8 @@ async def patch_note(
     return NoteRead.model_validate(note)
 
 
-@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
+@router.delete("/notes/{note_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_note(
     note_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
 ) -> None:
-    await service.delete(
-        session=session, tenant_id=principal.tenant_id, note_id=note_id, if_match=if_match
-    )
+    await service.delete(session=session, who=principal, note_id=note_id, if_match=if_match)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from crm_chassis.orm import Entity
-from sqlalchemy import CheckConstraint, Index, String, Text, text
+from sqlalchemy import CheckConstraint, Index, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,7 @@ class Note(Entity, Base):
 
     contact_id: Mapped[UUID | None]
     account_id: Mapped[UUID | None]
-    author_id: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[UUID]
     body: Mapped[str] = mapped_column(Text)
     mentions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 

@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
+from sqlalchemy import Select
 
+from contacts_service.accounts.models import Account
+from contacts_service.contacts.models import Contact
 from contacts_service.notes.models import Note
 
 
@@ -14,7 +16,7 @@ from contacts_service.notes.models import Note
 class NoteFilters:
     contact_id: UUID | None = None
     account_id: UUID | None = None
-    author_id: str | None = None
+    author_id: UUID | None = None
     mentioned: str | None = None
 
 
@@ -23,8 +25,11 @@ SORTABLE: dict[str, Any] = {"created_at": Note.created_at, "updated_at": Note.up
 
 class NoteRepository(TenantRepository[Note]):
     model = Note
+    label = "note"
+    sortable = SORTABLE
+    parents = ((Note.contact_id, Contact), (Note.account_id, Account))
 
-    async def page(self, params: PageParams, filters: NoteFilters) -> tuple[list[Note], str | None]:
+    def filtered(self, filters: NoteFilters) -> Select[Any]:
         stmt = self.select()
         if filters.contact_id:
             stmt = stmt.where(Note.contact_id == filters.contact_id)
@@ -34,10 +39,7 @@ class NoteRepository(TenantRepository[Note]):
             stmt = stmt.where(Note.author_id == filters.author_id)
         if filters.mentioned:
             stmt = stmt.where(Note.mentions.contains([filters.mentioned]))
-        stmt, sort = apply_keyset(stmt, params, sortable=SORTABLE, id_column=Note.id)
-        rows = await self.list(stmt)
-        name = sort.lstrip("-")
-        return page_of(rows, params, sort, lambda n: (getattr(n, name), n.id))
+        return stmt
 
     async def of_record(self, kind: str, record_id: UUID) -> list[Note]:
         """The notes on a contact or an account, locked for a change."""

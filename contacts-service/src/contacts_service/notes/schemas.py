@@ -34,7 +34,7 @@ class NoteRead(BaseModel):
     id: UUID
     contact_id: UUID | None
     account_id: UUID | None
-    author_id: str = Field(description="the user who wrote the note")
+    author_id: UUID = Field(description="the user who wrote the note")
     body: str
     mentions: list[str] = Field(description="user ids mentioned in the body, in order")
     version: int

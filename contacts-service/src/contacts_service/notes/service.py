@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.auth import Actor
 from crm_chassis.errors import NotFound, ValidationFailed
 from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
+from crm_chassis.repository import actor_of
 from crm_chassis.resources import patched
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,35 +24,36 @@ from contacts_service.notes.schemas import NoteRead, NoteWrite
 
 
 async def require_record(
-    session: AsyncSession, tenant_id: UUID, kind: str, record_id: UUID
+    session: AsyncSession, who: Actor | UUID, kind: str, record_id: UUID
 ) -> None:
-    """404 unless this tenant has the contact or account (another tenant's is unknown)."""
-    repo = (ContactRepository if kind == "contact" else AccountRepository)(session, tenant_id)
-    if await repo.get(record_id) is None:
+    """404 unless the caller may see the contact or account (another tenant's, or a
+    colleague's under ``own`` visibility, is unknown)."""
+    repo = (ContactRepository if kind == "contact" else AccountRepository)(session, who)
+    if not await repo.exists(record_id):
         raise NotFound(f"No {kind} {record_id}")
 
 
-async def _check_parents(session: AsyncSession, tenant_id: UUID, data: NoteWrite) -> None:
+async def _check_parents(session: AsyncSession, who: Actor | UUID, data: NoteWrite) -> None:
     errors = []
     if data.contact_id is None and data.account_id is None:
         errors.append(
             {"field": "contact_id", "message": "a note needs a contact_id or an account_id"}
         )
-    if data.contact_id and await ContactRepository(session, tenant_id).get(data.contact_id) is None:
+    if data.contact_id and await ContactRepository(session, who).get(data.contact_id) is None:
         errors.append({"field": "contact_id", "message": "no such contact"})
-    if data.account_id and await AccountRepository(session, tenant_id).get(data.account_id) is None:
+    if data.account_id and await AccountRepository(session, who).get(data.account_id) is None:
         errors.append({"field": "account_id", "message": "no such account"})
     if errors:
         raise ValidationFailed("The note must belong to a contact or an account", errors=errors)
 
 
 async def create(
-    *, session: AsyncSession, tenant_id: UUID, author_id: str, data: NoteWrite
+    *, session: AsyncSession, who: Actor | UUID, author_id: UUID, data: NoteWrite
 ) -> Note:
-    await _check_parents(session, tenant_id, data)
-    note = await NoteRepository(session, tenant_id).add(
+    await _check_parents(session, who, data)
+    note = await NoteRepository(session, who).add(
         Note(
-            tenant_id=tenant_id,
+            tenant_id=actor_of(who).tenant_id,
             author_id=author_id,
             body=data.body,
             contact_id=data.contact_id,
@@ -63,30 +66,31 @@ async def create(
 
 
 async def get(
-    *, session: AsyncSession, tenant_id: UUID, note_id: UUID, for_update: bool = False
+    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, for_update: bool = False
 ) -> Note:
-    note = await NoteRepository(session, tenant_id).get(note_id, for_update=for_update)
+    note = await NoteRepository(session, who).get(note_id, for_update=for_update)
     if note is None:
         raise NotFound(f"No note {note_id}")
     return note
 
 
 async def list_page(
-    *, session: AsyncSession, tenant_id: UUID, params: PageParams, filters: NoteFilters
+    *, session: AsyncSession, who: Actor | UUID, params: PageParams, filters: NoteFilters
 ) -> tuple[list[Note], str | None]:
-    return await NoteRepository(session, tenant_id).page(params, filters)
+    repo = NoteRepository(session, who)
+    return await repo.page(params, repo.filtered(filters))
 
 
 async def patch(
-    *, session: AsyncSession, tenant_id: UUID, note_id: UUID, body: Any, if_match: str | None
+    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, body: Any, if_match: str | None
 ) -> Note:
-    note = await get(session=session, tenant_id=tenant_id, note_id=note_id, for_update=True)
+    note = await get(session=session, who=who, note_id=note_id, for_update=True)
     check_if_match(if_match, note.version)
     current = NoteRead.model_validate(note).model_dump(mode="json")
     model, changed = patched(current, NoteWrite, body)
     if not changed:
         return note
-    await _check_parents(session, tenant_id, model)
+    await _check_parents(session, who, model)
     before = list(note.mentions)
     note.body, note.contact_id, note.account_id = model.body, model.contact_id, model.account_id
     note.mentions = mentions_in(model.body)
@@ -97,12 +101,12 @@ async def patch(
 
 
 async def delete(
-    *, session: AsyncSession, tenant_id: UUID, note_id: UUID, if_match: str | None
+    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, if_match: str | None
 ) -> None:
-    note = await get(session=session, tenant_id=tenant_id, note_id=note_id, for_update=True)
+    note = await get(session=session, who=who, note_id=note_id, for_update=True)
     check_if_match(if_match, note.version)
     await emit(session, events.deleted(note))
-    await NoteRepository(session, tenant_id).delete(note)
+    await NoteRepository(session, who).delete(note)
 
 
 async def detach_record(

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from contacts_service.contacts.schemas import ContactRead
 from contacts_service.privacy import service
 
-router = APIRouter(prefix="/v1/contacts/{contact_id}", tags=["privacy"])
+router = APIRouter(prefix="/v1/contacts/{contact_id:uuid}", tags=["privacy"])
 PRIVACY = [require_scope("contacts:privacy")]
 
 

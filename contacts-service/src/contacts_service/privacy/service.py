@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.auth import SYSTEM_USER
 from crm_chassis.errors import Conflict, NotFound
 from crm_chassis.outbox import emit
 from crm_chassis.tables import idempotency_keys
@@ -172,7 +173,7 @@ async def erase(*, session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> 
             survivor_after={},
             fields={},
             undone_at=func.coalesce(Merge.undone_at, erased_at),
-            undone_by=func.coalesce(Merge.undone_by, literal("privacy-erasure")),
+            undone_by=func.coalesce(Merge.undone_by, literal(SYSTEM_USER)),  # the service
         )
     )
     await forget_copies(session, tenant_id, contact_id)

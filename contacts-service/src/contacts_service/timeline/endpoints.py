@@ -38,7 +38,7 @@ def _filters(
 FiltersDep = Annotated[TimelineFilters, Depends(_filters)]
 
 
-@router.get("/contacts/{contact_id}/timeline", dependencies=READ)
+@router.get("/contacts/{contact_id:uuid}/timeline", dependencies=READ)
 async def contact_timeline(
     contact_id: UUID,
     session: SessionDep,
@@ -47,7 +47,7 @@ async def contact_timeline(
     filters: FiltersDep,
 ) -> Page[TimelineEntryRead]:
     """Everything that happened with the contact in every service, newest first."""
-    await require_record(session, principal.tenant_id, "contact", contact_id)
+    await require_record(session, principal, "contact", contact_id)
     rows, cursor = await service.page(
         session=session,
         tenant_id=principal.tenant_id,
@@ -58,7 +58,7 @@ async def contact_timeline(
     return Page(data=[TimelineEntryRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
-@router.get("/accounts/{account_id}/timeline", dependencies=READ)
+@router.get("/accounts/{account_id:uuid}/timeline", dependencies=READ)
 async def account_timeline(
     account_id: UUID,
     session: SessionDep,
@@ -72,7 +72,7 @@ async def account_timeline(
 ) -> Page[TimelineEntryRead]:
     """The account's activity, newest first; by default with that of its linked contacts
     (as a CRM's company record shows its people's emails, calls and deals)."""
-    await require_record(session, principal.tenant_id, "account", account_id)
+    await require_record(session, principal, "account", account_id)
     rows, cursor = await service.page(
         session=session,
         tenant_id=principal.tenant_id,

@@ -45,7 +45,7 @@ class DealCreated(_Activity):
     stage: str
     amount: str | None = None
     currency: str | None = None
-    owner_id: str | None = None
+    owner_id: UUID | None = None
 
 
 @event_type("crm.sales.deal.stage_changed.v1")

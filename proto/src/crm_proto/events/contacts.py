@@ -51,6 +51,7 @@ class AccountSnapshot(_Payload):
     address: AddressEntry | None = None
     parent_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     tags: list[str] = []
     custom: dict[str, Any] = {}
     external_id: str | None = None
@@ -72,6 +73,7 @@ class ContactSnapshot(_Payload):
     addresses: list[AddressEntry] = []
     account_id: UUID | None = None
     owner_id: UUID | None = None
+    team_id: UUID | None = None
     lifecycle_stage: str | None = None
     do_not_contact: bool = False
     consent: dict[str, dict[str, str]] = {}
@@ -251,7 +253,7 @@ class NoteSnapshot(_Payload):
     id: UUID
     contact_id: UUID | None = None
     account_id: UUID | None = None
-    author_id: str
+    author_id: UUID
     body: str
     mentions: list[str] = []
     """User ids mentioned in the body (``@[Name](user:<id>)``), in order of appearance."""
@@ -293,7 +295,7 @@ class AttachmentSnapshot(_Payload):
     content_type: str
     size_bytes: int
     sha256: str
-    uploaded_by: str
+    uploaded_by: UUID
     version: int
     created_at: datetime
 

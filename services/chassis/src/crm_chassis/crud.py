@@ -24,8 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_chassis.auth import Actor, ActorDep
 from crm_chassis.db import SessionDep
+from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Forbidden
 from crm_chassis.http import check_if_match, etag
+from crm_chassis.outbox import emit
+from crm_chassis.pagination import PageParams
 from crm_chassis.repository import TenantRepository
 from crm_chassis.resources import patched
 
@@ -115,6 +118,21 @@ class View(Generic[S]):
         """A page ``{"data": [...], "next_cursor": ...}`` of records."""
         data = [self.dump(actor, row) for row in rows]
         return Response(_json({"data": data, "next_cursor": next_cursor}), media_type=JSON)
+
+    def shows(self, actor: Actor, name: str) -> bool:
+        """Whether ``actor`` may see ``name`` (a field, or ``field.key``) in full."""
+        allowed = self.allowed(actor)
+        return allowed is None or _shows_whole(allowed, name)
+
+    def check_readable(self, actor: Actor, names: Iterable[str]) -> None:
+        """403 naming every field of ``names`` hidden from ``actor``: filtering or sorting
+        by a field would reveal it."""
+        refused = sorted({n for n in names if not self.shows(actor, n)})
+        if refused:
+            raise Forbidden(
+                f"Your role may not search by {', '.join(refused)}",
+                errors=[{"field": f, "message": "hidden from your role"} for f in refused],
+            )
 
     # -- what a caller may write ---------------------------------------------------------
     def check_writable(self, actor: Actor, body: Mapping[str, Any] | Iterable[str]) -> None:
@@ -213,3 +231,62 @@ def removed_keys(body: Any, name: str = "custom") -> set[str]:
     """Keys a merge patch sets to null inside the object field ``name``."""
     inner = body.get(name) if isinstance(body, Mapping) else None
     return {k for k, v in inner.items() if v is None} if isinstance(inner, Mapping) else set()
+
+
+class Crud(Generic[E]):
+    """The use cases of a plain resource (create, get, page, patch, delete), each with
+    its event, for a service whose resource needs no more; a richer one composes the
+    helpers above instead.
+
+    ``columns(write_model)`` gives the stored columns of a write (default: its fields).
+    """
+
+    def __init__(
+        self,
+        repository: type[TenantRepository[Any]],
+        view: View[Any],
+        write: type[BaseModel],
+        events: EntityEvents,
+        *,
+        columns: Any = None,
+    ) -> None:
+        self.repository = repository
+        self.view = view
+        self.write = write
+        self.events = events
+        self.columns = columns or (lambda data: data.model_dump(mode="python"))
+
+    def repo(self, call: Call) -> TenantRepository[Any]:
+        return self.repository(call.session, call.actor)
+
+    async def create(self, call: Call, data: BaseModel) -> Any:
+        self.view.check_writable(call.actor, data.model_dump(exclude_unset=True))
+        model = self.repository.model
+        entity = await self.repo(call).add(model(tenant_id=call.tenant_id, **self.columns(data)))
+        await emit(call.session, self.events.created(entity))
+        return entity
+
+    async def get(self, call: Call, id_: UUID) -> Any:
+        return await self.repo(call).require(id_)
+
+    async def page(self, call: Call, params: PageParams) -> tuple[list[Any], str | None]:
+        return await self.repo(call).page(params)
+
+    async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Any:
+        repo = self.repo(call)
+        entity = await load_for_update(repo, id_, if_match)
+        model, _ = patch_model(self.view, call.actor, entity, self.write, body)
+        new = self.columns(model)
+        changed = changed_columns(entity, new)
+        if changed:
+            set_columns(entity, new, changed)
+            repo.check_holdable(entity)
+            await call.session.flush()
+            await emit(call.session, self.events.updated(entity, changed))
+        return entity
+
+    async def delete(self, call: Call, id_: UUID, if_match: str | None) -> None:
+        repo = self.repo(call)
+        entity = await load_for_update(repo, id_, if_match)
+        await emit(call.session, self.events.deleted(entity))
+        await repo.delete(entity)

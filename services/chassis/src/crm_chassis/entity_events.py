@@ -68,7 +68,6 @@ class EntityEvents:
         data = self.updated_model(**{self.key: self.snapshot(entity)}, changed=changed, **extra)
         return self.event("updated", entity, data)
 
-    def deleted(self, entity: Any) -> CloudEvent:
-        return self.event(
-            "deleted", entity, self.deleted_model(id=entity.id), sequence=entity.version + 1
-        )
+    def deleted(self, entity: Any, **extra: Any) -> CloudEvent:
+        data = self.deleted_model(id=entity.id, **extra)
+        return self.event("deleted", entity, data, sequence=entity.version + 1)

@@ -30,3 +30,9 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     resolved: dict[str, Any] = resolve(schema)
     return resolved
+
+
+MERGE_PATCH: dict[str, Any] = {
+    "requestBody": {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}}
+}
+"""``openapi_extra`` of a PATCH route: its body is a JSON Merge Patch (RFC 7386)."""

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,10 +59,39 @@ def may_hold(actor: Actor, owner_id: UUID | None, team_id: UUID | None) -> bool:
     return actor.visibility == "team" and team_id is not None and team_id in actor.team_ids
 
 
+def through_parents(
+    parents: Sequence[tuple[Any, Any]], tenant_id: UUID, actor: Actor
+) -> ColumnElement[bool]:
+    """A child row is visible when one of the owned records it names is visible.
+
+    ``parents`` pairs a child column with the :class:`Owned` model it points at (a note's
+    ``(Note.contact_id, Contact)``): notes, attachments and timeline lines of a contact
+    the caller may not see are as hidden as the contact.
+    """
+    if actor.sees_all or not parents:
+        return true()
+    return or_(
+        *(
+            and_(
+                column.is_not(None),
+                exists().where(
+                    parent.id == column,
+                    parent.tenant_id == tenant_id,
+                    visibility_clause(parent, actor),
+                ),
+            )
+            for column, parent in parents
+        )
+    )
+
+
 class TenantRepository(Generic[M]):
     """CRUD over one tenant's rows of ``model`` the actor may see; subclasses add queries."""
 
     model: type[M]
+    parents: Sequence[tuple[Any, Any]] = ()
+    """For a child model: (column, the owned model it belongs to) pairs (see
+    :func:`through_parents`); its rows are visible through those."""
     label: str | None = None
     """How a record is named in a 404 (the model's name in lower case by default)."""
     sortable: Mapping[str, Any] = {}
@@ -79,7 +108,11 @@ class TenantRepository(Generic[M]):
 
     def scope(self) -> list[ColumnElement[bool]]:
         """The WHERE criteria every statement of this repository carries."""
-        return [self.model.tenant_id == self.tenant_id, visibility_clause(self.model, self.actor)]
+        return [
+            self.model.tenant_id == self.tenant_id,
+            visibility_clause(self.model, self.actor),
+            through_parents(self.parents, self.tenant_id, self.actor),
+        ]
 
     def select(self, *entities: Any) -> Select[Any]:
         """``SELECT`` over the rows of ``model`` this actor may see."""
@@ -240,6 +273,5 @@ class RowsRepository(Generic[R]):
             .where(self.model.tenant_id == self.tenant_id, key.in_(list(keys)))  # type: ignore[attr-defined]
             .group_by(key)
         )
-        counts = dict((await self.session.execute(stmt)).tuples().all())
+        counts = {k: n for k, n in (await self.session.execute(stmt)).all()}
         return {k: int(counts.get(k, 0)) for k in keys}
-

@@ -273,5 +273,5 @@ class RowsRepository(Generic[R]):
             .where(self.model.tenant_id == self.tenant_id, key.in_(list(keys)))  # type: ignore[attr-defined]
             .group_by(key)
         )
-        counts = {k: n for k, n in (await self.session.execute(stmt)).all()}
+        counts: dict[Any, int] = dict((await self.session.execute(stmt)).all())  # type: ignore[arg-type]
         return {k: int(counts.get(k, 0)) for k in keys}

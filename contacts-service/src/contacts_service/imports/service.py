@@ -115,12 +115,7 @@ async def create(
         )
     )
     task = await tasks.start(
-        session,
-        TASK_KIND,
-        tenant_id=tenant_id,
-        task_id=imp.id,
-        state={"position": position},
-        params={},
+        session, TASK_KIND, tenant_id=tenant_id, task_id=imp.id, state={"position": position}
     )
     return imp, task
 

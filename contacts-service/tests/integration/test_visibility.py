@@ -197,3 +197,23 @@ async def test_a_hidden_field_is_absent_from_every_read_and_refused_on_write(use
     full = (await api.get(f"/v1/contacts/{cid}")).json()
     assert full["custom"] == {"tier": "silver", "salary": 100}
     assert full["emails"][0]["email"] == "ada@example.com"
+
+
+async def test_duplicate_review_and_merging_need_every_record_and_field(user, api):
+    a = await _contact(api, "Ada", emails=[{"email": "ada@example.com"}])
+    b = await _contact(api, "Ada", emails=[{"email": "ada@example.com"}])
+    merge = {"primary_id": a["id"], "merged_ids": [b["id"]]}
+    for caller in (user(ALICE, "own"), user(BOB, "all", fields=NAMES_ONLY)):
+        for method, url, body in [
+            ("GET", "/v1/contacts/duplicates", None),
+            ("POST", "/v1/contacts/duplicates/scan", {}),
+            ("GET", f"/v1/contacts/{a['id']}/duplicates", None),
+            ("POST", "/v1/contacts/merge/preview", merge),
+            ("POST", "/v1/contacts/merge", merge),
+            ("GET", "/v1/merges", None),
+        ]:
+            answer = await caller.request(method, url, json=body)
+            assert answer.status_code == 403, (method, url, answer.text)
+            assert answer.headers["content-type"] == "application/problem+json"
+    steward = user(CAROL, "all")
+    assert (await steward.post("/v1/contacts/merge/preview", json=merge)).status_code == 200

@@ -1,7 +1,9 @@
 """Routes of duplicates, merge and undo (C6), the same for contacts and accounts.
 
-Included before the contacts and accounts routers: ``/v1/contacts/duplicates`` must not be
-taken for ``/v1/contacts/{contact_id}``.
+Duplicate review, merging and the merge history show and change records side by side,
+before-images included: they are a data steward's work, open to a caller who sees every
+record of the kind and every field of it (visibility ``all``, no field allow-list);
+anyone else gets a 403.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from uuid import UUID
 
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
+from crm_chassis.errors import Forbidden
 from crm_chassis.http import IfMatchDep, set_etag
 from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
@@ -34,6 +37,17 @@ from contacts_service.merge.schemas import (
     UndoRequest,
     UndoResult,
 )
+
+
+def _steward_of(kind_name: str) -> Any:
+    def check(principal: PrincipalDep) -> None:
+        if not principal.sees_all or principal.allowed_fields(kind_name) is not None:
+            raise Forbidden(
+                f"Duplicate review and merging of {kind_name}s need visibility of every "
+                f"{kind_name} and every field of it"
+            )
+
+    return [Depends(check)]
 
 
 def _undo_window(request: Request) -> timedelta:
@@ -83,7 +97,7 @@ def _summary(kind: Kind, record: Any) -> RecordSummary:
 
 def kind_router(kind: Kind) -> APIRouter:
     base = f"/v1/{kind.table}"
-    router = APIRouter(prefix=base, tags=[kind.table])
+    router = APIRouter(prefix=base, tags=[kind.table], dependencies=_steward_of(kind.name))
     read = kind.read
 
     @router.get(
@@ -221,7 +235,12 @@ def _pair(kind: Kind, pair: DuplicatePair, a: Any, b: Any) -> PairRead:
     )
 
 
-merges_router = APIRouter(prefix="/v1/merges", tags=["merges"])
+# A merge record holds the before-images of contacts and accounts alike.
+merges_router = APIRouter(
+    prefix="/v1/merges",
+    tags=["merges"],
+    dependencies=[*_steward_of("contact"), *_steward_of("account")],
+)
 
 
 @merges_router.get("", dependencies=READ)

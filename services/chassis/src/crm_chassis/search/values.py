@@ -1,25 +1,38 @@
 """Filter values: each JSON value checked and converted for its field's kind.
 
 Pure functions; a bad value raises :class:`Invalid` naming the part of the filter at
-fault (``value``, or ``value[2]`` for an item of a list).
+fault (``value``, or ``value[2]`` for an item of a list). Phone numbers are read by the
+caller's :data:`PhoneReader` (the tenant's region decides what ``020 7946 0000`` is);
+without one only E.164 numbers are understood.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-from contacts_service.common.phones import to_e164
-from contacts_service.search.fields import Kind, Target
-from contacts_service.search.schemas import Operator
+from crm_chassis.search.fields import Kind, Target
+from crm_chassis.search.request import Operator
+
+PhoneReader = Callable[[str], str | None]
+"""A phone number as written -> its E.164 form, or None when it is not one."""
 
 Op = Operator
 MAX_IN = 100
+_E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
+
+
+def e164_only(v: str) -> str | None:
+    """The default :data:`PhoneReader`: ``v`` when it already is an E.164 number."""
+    v = re.sub(r"[ ().\-/]", "", v)
+    return v if _E164.match(v) else None
+
+
 MAX_TEXT = 500
 
 
@@ -80,9 +93,9 @@ def _one_of(options: Sequence[str]) -> Any:
     return check
 
 
-def _phone(region: str) -> Any:
+def _phone(read: PhoneReader) -> Any:
     def check(v: Any) -> str:
-        e164 = to_e164(text_value(v), region)
+        e164 = read(text_value(v))
         if e164 is None:
             raise ValueError("must be a phone number")
         return e164
@@ -117,7 +130,7 @@ def bool_value(v: Any) -> bool:
     return v
 
 
-def _parser(target: Target, op: Operator, region: str) -> Any:
+def _parser(target: Target, op: Operator, phone: PhoneReader) -> Any:
     """The function turning one JSON value of ``target`` into its query value."""
     kind = target.kind
     if op in (Op.CONTAINS, Op.STARTS_WITH) and kind in (Kind.PHONE, Kind.PHONES):
@@ -134,8 +147,8 @@ def _parser(target: Target, op: Operator, region: str) -> Any:
         Kind.KEY: text_value,
         Kind.EMAIL: lambda v: text_value(v).strip().lower(),
         Kind.EMAILS: lambda v: text_value(v).strip().lower(),
-        Kind.PHONE: _phone(region),
-        Kind.PHONES: _phone(region),
+        Kind.PHONE: _phone(phone),
+        Kind.PHONES: _phone(phone),
         Kind.ENUM: _one_of(target.options),
         Kind.MULTI_ENUM: _one_of(target.options),
         Kind.UUID: _uuid,
@@ -155,9 +168,9 @@ def _nonempty(v: str) -> str:
     return v
 
 
-def parse_value(target: Target, op: Operator, raw: Any, region: str) -> Any:
+def parse_value(target: Target, op: Operator, raw: Any, phone: PhoneReader = e164_only) -> Any:
     """The query value of ``raw``: a list for ``in`` (and ``contains`` on sets)."""
-    parse = _parser(target, op, region)
+    parse = _parser(target, op, phone)
     many = op is Op.IN or (op is Op.CONTAINS and target.kind in (Kind.TAGS, Kind.MULTI_ENUM))
     if raw is None:
         raise Invalid("value", "is required")

@@ -1,7 +1,7 @@
 """actors: records carry a team beside their owner; user ids are UUIDs everywhere
 
 Revision ID: f5c3b7e9a201
-Revises: a9f1c3e5b701, e4b2a6d8f011
+Revises: a9f1c3e5b701, e4b2a6d8f0a1
 Create Date: 2026-12-01 23:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f5c3b7e9a201"
-down_revision: str | Sequence[str] | None = ("a9f1c3e5b701", "e4b2a6d8f011")
+down_revision: str | Sequence[str] | None = ("a9f1c3e5b701", "e4b2a6d8f0a1")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,10 +11,13 @@ from crm_chassis.db import SessionDep
 from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 
 from contacts_service.accounts.schemas import AccountRead
+from contacts_service.accounts.view import ACCOUNT as ACCOUNT_VIEW
 from contacts_service.contacts.schemas import ContactRead
+from contacts_service.contacts.view import CONTACT as CONTACT_VIEW
 from contacts_service.deps import READ, PhoneRegionDep
 from contacts_service.search import service
 from contacts_service.search.fields import ACCOUNT, CONTACT
@@ -43,14 +46,12 @@ async def search_contacts(
     region: PhoneRegionDep,
     body: Annotated[Any, Body()] = None,
 ) -> Page[ContactRead]:
+    request = parse_request(body)
+    CONTACT_VIEW.check_readable(principal, request.fields_named())
     rows, cursor = await service.search(
-        session=session,
-        tenant_id=principal.tenant_id,
-        resource=CONTACT,
-        request=parse_request(body),
-        phone_region=region,
+        session=session, actor=principal, resource=CONTACT, request=request, phone_region=region
     )
-    return Page(data=[ContactRead.model_validate(r) for r in rows], next_cursor=cursor)
+    return CONTACT_VIEW.page(principal, rows, cursor)  # type: ignore[return-value]
 
 
 @router.post("/v1/accounts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
@@ -60,14 +61,12 @@ async def search_accounts(
     region: PhoneRegionDep,
     body: Annotated[Any, Body()] = None,
 ) -> Page[AccountRead]:
+    request = parse_request(body)
+    ACCOUNT_VIEW.check_readable(principal, request.fields_named())
     rows, cursor = await service.search(
-        session=session,
-        tenant_id=principal.tenant_id,
-        resource=ACCOUNT,
-        request=parse_request(body),
-        phone_region=region,
+        session=session, actor=principal, resource=ACCOUNT, request=request, phone_region=region
     )
-    return Page(data=[AccountRead.model_validate(r) for r in rows], next_cursor=cursor)
+    return ACCOUNT_VIEW.page(principal, rows, cursor)  # type: ignore[return-value]
 
 
 def _phone_region(code: str | None) -> str | None:
@@ -100,8 +99,9 @@ async def lookup_contacts_by_phone(
     """The contacts a phone number belongs to (any of their numbers), for call screen-pop."""
     contacts = await service.lookup_phone(
         session=session,
-        tenant_id=principal.tenant_id,
+        actor=principal,
         phone=phone,
         phone_region=region or default_region,
     )
-    return ContactMatches(data=[ContactRead.model_validate(c) for c in contacts])
+    data = [CONTACT_VIEW.dump(principal, c) for c in contacts]
+    return JSONResponse({"data": data})  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.auth import Actor
 from crm_chassis.errors import ValidationFailed
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from contacts_service.search.schemas import SearchRequest
 async def search(
     *,
     session: AsyncSession,
-    tenant_id: UUID,
+    actor: Actor,
     resource: Resource,
     request: SearchRequest,
     phone_region: str,
@@ -38,7 +39,7 @@ async def search(
     """
     fields = [f.field for g in request.filter_groups for f in g.filters]
     custom = any(n.startswith("custom.") for n in [*fields, (request.sort or "").lstrip("-")])
-    defs = await definitions(session, tenant_id, resource.object_type) if custom else {}
+    defs = await definitions(session, actor.tenant_id, resource.object_type) if custom else {}
     where, errors = compile_filters(
         request.filter_groups, resource, defs, phone_region=phone_region
     )
@@ -46,7 +47,7 @@ async def search(
     errors += sort_errors
     if errors or sort is None:
         raise ValidationFailed("The search request is invalid", errors=errors)
-    repo = SearchRepository(session, tenant_id, resource.model)
+    repo = SearchRepository(session, actor, resource.model)
     common_tags = await repo.common_tags() if "tags" in fields else frozenset()
     fenced = is_narrow(request.filter_groups, resource, common_tags=common_tags)
     query = (request.query or "").strip()
@@ -64,7 +65,7 @@ async def search(
 
 
 async def lookup_phone(
-    *, session: AsyncSession, tenant_id: UUID, phone: str, phone_region: str
+    *, session: AsyncSession, actor: Actor | UUID, phone: str, phone_region: str
 ) -> list[Contact]:
     """The contacts one of whose numbers is ``phone`` (any format), for screen-pop."""
     e164 = to_e164(phone, phone_region)
@@ -73,4 +74,4 @@ async def lookup_phone(
             f"{phone!r} is not a phone number",
             errors=[{"field": "phone", "message": "must be a phone number"}],
         )
-    return await SearchRepository(session, tenant_id, Contact).by_phone(e164)
+    return await SearchRepository(session, actor, Contact).by_phone(e164)

@@ -199,7 +199,8 @@ async def test_a_hidden_field_is_absent_from_every_read_and_refused_on_write(use
     assert full["emails"][0]["email"] == "ada@example.com"
 
 
-async def test_duplicate_review_and_merging_need_every_record_and_field(user, api):
+async def test_work_over_many_records_needs_every_record_and_field(user, api):
+    """Duplicate review, merge, batch and import match records side by side."""
     a = await _contact(api, "Ada", emails=[{"email": "ada@example.com"}])
     b = await _contact(api, "Ada", emails=[{"email": "ada@example.com"}])
     merge = {"primary_id": a["id"], "merged_ids": [b["id"]]}
@@ -211,6 +212,8 @@ async def test_duplicate_review_and_merging_need_every_record_and_field(user, ap
             ("POST", "/v1/contacts/merge/preview", merge),
             ("POST", "/v1/contacts/merge", merge),
             ("GET", "/v1/merges", None),
+            ("POST", "/v1/contacts/batch", {"items": [{"first_name": "Ada"}]}),
+            ("GET", "/v1/imports", None),
         ]:
             answer = await caller.request(method, url, json=body)
             assert answer.status_code == 403, (method, url, answer.text)

@@ -20,7 +20,7 @@ from crm_chassis.admin_jobs import router as admin_jobs_router
 from crm_chassis.auth import VerifiedTokens
 from crm_chassis.bus import Bus
 from crm_chassis.consumer import Consumer, ConsumerRunner
-from crm_chassis.db import create_engine, session_factory
+from crm_chassis.db import engine_for, session_factory
 from crm_chassis.errors import install_problem_handlers
 from crm_chassis.health import router as health_router
 from crm_chassis.idempotency import IdempotencyMiddleware
@@ -53,7 +53,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(name, settings.log_level)
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = engine_for(settings)
         sessions = session_factory(engine)
         bus = Bus(settings.nats_url, name=name)
         await bus.start()

@@ -9,6 +9,7 @@ logged with the request id and answered with a bare 500 problem.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from asyncpg.exceptions import PostgresError
@@ -16,6 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -185,32 +188,69 @@ _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 _UNIQUE_VIOLATION = "23505"
 
 
-def _constraint_field(exc: BaseException) -> str:
-    """The field a unique index is on, by the naming convention
-    ``uq_<table>_tenant_<field>``; "request" when it does not say."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps (SQLAlchemy's ``orig``, then ``__cause__``), a few deep."""
     seen: BaseException | None = exc
     for _ in range(4):
         if seen is None:
-            break
+            return
+        yield seen
+        seen = getattr(seen, "orig", None) or seen.__cause__
+
+
+def _constraint_field(exc: BaseException) -> str:
+    """The field a unique index is on, by the naming convention
+    ``uq_<table>_tenant_<field>``; "request" when it does not say."""
+    for seen in _chain(exc):
         name = getattr(seen, "constraint_name", None)
         if isinstance(name, str):
             return name.rpartition("_tenant_")[2] if "_tenant_" in name else "request"
-        seen = getattr(seen, "orig", None) or seen.__cause__
     return "request"
 
 
 def _sqlstate(exc: BaseException) -> str | None:
     """The PostgreSQL error code behind ``exc`` (raised by asyncpg, maybe wrapped by
     SQLAlchemy), or None."""
-    seen: BaseException | None = exc
-    for _ in range(4):
-        if seen is None:
-            return None
+    for seen in _chain(exc):
         code = getattr(seen, "sqlstate", None)
         if isinstance(code, str):
             return code
-        seen = getattr(seen, "orig", None) or seen.__cause__
     return None
+
+
+# Class 08 (connection exception), admin or crash shutdown, cannot connect now, too many
+# connections, and a statement cancelled by statement_timeout.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "57014"})
+RETRY_AFTER_SECONDS = 2
+UNAVAILABLE_DETAIL = "The database is not answering; retry shortly"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot serve now (stalled, down, restarting,
+    saturated) rather than that the request was wrong: such a request gets a 503."""
+    for seen in _chain(exc):
+        if isinstance(seen, TimeoutError | PoolTimeout | ConnectionError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        code = getattr(seen, "sqlstate", None)
+        if isinstance(code, str) and (code.startswith("08") or code in _UNAVAILABLE_SQLSTATES):
+            return True
+        if type(seen).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and (
+            "closed" in str(seen) or "does not exist" in str(seen)
+        ):
+            return True
+    return False
+
+
+def unavailable_response(instance: str | None = None) -> JSONResponse:
+    """503 problem with ``Retry-After``: the database could not serve the request."""
+    return problem_response(
+        503,
+        UNAVAILABLE_DETAIL,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        instance=instance,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -277,10 +317,27 @@ def install_problem_handlers(app: FastAPI) -> None:
                 errors=[{"field": field, "message": "already taken"}],
                 instance=request.url.path,
             )
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+            return unavailable_response(request.url.path)
         return await unexpected(request, exc)
 
     app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(PostgresError, database_error)
+    # A timeout (no pooled connection free, the server silent) or a refused connection.
+    app.add_exception_handler(PoolTimeout, database_error)
+    app.add_exception_handler(TimeoutError, database_error)
+    app.add_exception_handler(ConnectionError, database_error)
+
+    async def stale_write(request: Request, exc: Exception) -> JSONResponse:
+        # Two writers of one row where a use case did not lock it: the later one lost.
+        return problem_response(
+            409,
+            "The record changed while this request was writing it; read it again and retry",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(StaleDataError, stale_write)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,8 +2,21 @@
 
 Same key and same request: the stored response is replayed (``Idempotent-Replayed:
 true``). Same key, another body: 422. A key whose first request is still running: 409.
-Keys are stored per tenant in the service's own database and expire after a day. A 5xx
-response is not stored, so the client may retry it.
+Keys are stored per tenant in the service's own database and expire after a day.
+
+Crash safety, without running a committed request twice:
+
+- The claim is a session-level advisory lock on a connection the request holds until it
+  has answered (:mod:`crm_chassis.idempotency_store`). A process that dies drops its
+  connections and so its locks: the key is free again at once, not after a timeout.
+- The request's own transaction (the :data:`~crm_chassis.db.SessionDep` commit) writes a
+  "committed" row for the key, so the effect and the marker commit together. The
+  response is stored on that row after it has been sent.
+- A retry finding the marker without a response (the process died between the commit
+  and storing the response) is not run again: it gets a 409 problem saying the request
+  took effect. Finding no row, it runs: the first attempt never committed.
+- A 5xx response is not stored, so the client may retry it; if it came after the commit,
+  the marker answers that retry as above.
 """
 
 from __future__ import annotations
@@ -12,21 +25,24 @@ import hashlib
 import json
 import logging
 import tempfile
-from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crm_chassis import idempotency_store as store
 from crm_chassis.auth import verify_token
-from crm_chassis.errors import CRMError, problem_body
-from crm_chassis.tables import idempotency_keys
+from crm_chassis.db import before_commit, read_engine
+from crm_chassis.errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_DETAIL,
+    CRMError,
+    database_unavailable,
+    problem_body,
+)
 
 log = logging.getLogger("crm.idempotency")
-KEY_TTL = timedelta(hours=24)
-IN_FLIGHT_TTL = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 SPOOL_IN_MEMORY = 1 << 20
 REPLAY_CHUNK = 1 << 16
@@ -58,8 +74,12 @@ class IdempotencyMiddleware:
             )
             return
         app_state = scope["app"].state
+        tokens = getattr(app_state, "tokens", None)
         try:
-            principal = verify_token(auth[7:].strip(), app_state.settings)
+            if tokens is None:
+                principal = verify_token(auth[7:].strip(), app_state.settings)
+            else:
+                principal = tokens.principal(auth)
         except CRMError:
             await self.app(scope, receive, send)  # the route answers 401
             return
@@ -80,25 +100,32 @@ class IdempotencyMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        tenant_id: Any,
+        tenant_id: UUID,
         key: str,
         digest: str,
         body: Any,
     ) -> None:
         app_state = scope["app"].state
-        sessions: async_sessionmaker[AsyncSession] = app_state.sessions
-        claimed, stored = await _claim(sessions, tenant_id, key, digest)
-        if not claimed:
-            assert stored is not None
-            if stored.request_hash != digest:
-                await _problem(
-                    send,
-                    422,
-                    "idempotency-mismatch",
-                    "Idempotency key reused",
-                    "This Idempotency-Key was used with a different request",
-                )
-            elif stored.status_code is None:
+        engine: AsyncEngine | None = getattr(app_state, "read_engine", None)
+        if engine is None:
+            engine = app_state.read_engine = read_engine(app_state.engine)
+        try:
+            conn = await engine.connect()
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            await _unavailable(send)
+            return
+        locked = False
+        try:
+            try:
+                locked, stored = await store.claim(conn, tenant_id, key)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                await _unavailable(send)
+                return
+            if not locked:
                 await _problem(
                     send,
                     409,
@@ -107,10 +134,26 @@ class IdempotencyMiddleware:
                     "A request with this Idempotency-Key is still in progress",
                     extra_headers=[(b"retry-after", b"1")],
                 )
+            elif stored is not None:
+                await _answer_stored(send, stored, digest)
             else:
-                await _replay(send, stored)
-            return
+                await self._run(scope, receive, send, conn, tenant_id, key, digest, body)
+                locked = False  # released with the stored response
+        finally:
+            await _give_back(conn, tenant_id, key, locked)
 
+    async def _run(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        conn: AsyncConnection,
+        tenant_id: UUID,
+        key: str,
+        digest: str,
+        body: Any,
+    ) -> None:
+        """Run the request with the key locked, then store its response and unlock."""
         status = 500
         resp_headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -135,10 +178,93 @@ class IdempotencyMiddleware:
                 chunks.append(message.get("body", b""))
             await send(message)
 
+        async def mark(session: AsyncSession) -> None:
+            await store.mark_committed(session, tenant_id, key, digest)
+
+        token = before_commit.set(mark)
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            await _settle(sessions, tenant_id, key, status, resp_headers, chunks)
+            before_commit.reset(token)
+            await _settle(conn, tenant_id, key, digest, status, resp_headers, b"".join(chunks))
+
+
+async def _settle(
+    conn: AsyncConnection,
+    tenant_id: UUID,
+    key: str,
+    digest: str,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+) -> None:
+    """Store the response (not a 5xx: the client may retry it; a marker committed before
+    the failure stays, so that retry is not run again) and unlock the key."""
+    try:
+        if status >= 500:
+            await store.release(conn, tenant_id, key)
+            return
+        kept = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in headers
+            if k.decode("latin-1").lower() in _REPLAYED_HEADERS
+        }
+        await store.store_and_release(
+            conn, tenant_id, key, digest, status_code=status, headers=kept, body=body
+        )
+    except Exception:
+        # The response is already sent. Closing the connection frees the lock; a retry
+        # then finds the committed marker, if any, and is not run again.
+        log.exception("could not store the response of idempotency key %s", key)
+        await conn.invalidate()
+
+
+async def _give_back(conn: AsyncConnection, tenant_id: UUID, key: str, locked: bool) -> None:
+    """Return the claim's connection to the pool with its lock released, or close it
+    (which releases the lock) when that cannot be done cleanly."""
+    try:
+        if locked:
+            await store.release(conn, tenant_id, key)
+        await conn.close()
+    except BaseException:
+        log.warning("closing the connection of idempotency key %s", key, exc_info=True)
+        await conn.invalidate()
+        await conn.close()
+        raise
+
+
+async def _answer_stored(send: Send, stored: store.StoredKey, digest: str) -> None:
+    if stored.request_hash != digest:
+        await _problem(
+            send,
+            422,
+            "idempotency-mismatch",
+            "Idempotency key reused",
+            "This Idempotency-Key was used with a different request",
+        )
+    elif stored.status_code is None:
+        await _problem(
+            send,
+            409,
+            "idempotency-completed",
+            "Request already took effect",
+            "The request with this Idempotency-Key took effect, but its response was lost "
+            "(the server stopped before sending it); it is not run again. Read the "
+            "resource to see its state.",
+        )
+    else:
+        await _replay(send, stored)
+
+
+async def _unavailable(send: Send) -> None:
+    await _problem(
+        send,
+        503,
+        "unavailable",
+        "Service unavailable",
+        UNAVAILABLE_DETAIL,
+        extra_headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+    )
 
 
 async def _read_body(receive: Receive, sink: Any, hasher: Any) -> None:
@@ -153,60 +279,7 @@ async def _read_body(receive: Receive, sink: Any, hasher: Any) -> None:
             return
 
 
-async def _claim(sessions, tenant_id, key, digest):
-    async with sessions() as session, session.begin():
-        # A key past its lifetime, or stuck in flight after a crash, is free again.
-        await session.execute(
-            delete(idempotency_keys).where(
-                idempotency_keys.c.tenant_id == tenant_id,
-                idempotency_keys.c.key == key,
-                (idempotency_keys.c.created_at < func.now() - KEY_TTL)
-                | (
-                    idempotency_keys.c.status_code.is_(None)
-                    & (idempotency_keys.c.created_at < func.now() - IN_FLIGHT_TTL)
-                ),
-            )
-        )
-        inserted = await session.execute(
-            insert(idempotency_keys)
-            .values(tenant_id=tenant_id, key=key, request_hash=digest)
-            .on_conflict_do_nothing()
-            .returning(idempotency_keys.c.key)
-        )
-        if inserted.first() is not None:
-            return True, None
-        row = (
-            await session.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.tenant_id == tenant_id, idempotency_keys.c.key == key
-                )
-            )
-        ).first()
-        return False, row
-
-
-async def _settle(sessions, tenant_id, key, status, headers, chunks):
-    where = (idempotency_keys.c.tenant_id == tenant_id) & (idempotency_keys.c.key == key)
-    try:
-        async with sessions() as session, session.begin():
-            if status >= 500:
-                await session.execute(delete(idempotency_keys).where(where))
-                return
-            kept = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in headers
-                if k.decode("latin-1").lower() in _REPLAYED_HEADERS
-            }
-            await session.execute(
-                update(idempotency_keys)
-                .where(where)
-                .values(status_code=status, response_headers=kept, response_body=b"".join(chunks))
-            )
-    except Exception:  # the response is already sent; the key expires from in-flight
-        log.exception("could not store the response of idempotency key %s", key)
-
-
-async def _replay(send: Send, stored) -> None:
+async def _replay(send: Send, stored: store.StoredKey) -> None:
     headers = [
         (k.encode("latin-1"), v.encode("latin-1"))
         for k, v in (stored.response_headers or {}).items()

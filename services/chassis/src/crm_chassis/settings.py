@@ -39,7 +39,8 @@ class ServiceSettings(SharedSettings):
     """Base of each service's settings; subclasses set ``env_prefix``."""
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm"
-    db_pool_size: int = 10
+    db_pool_size: int = 20
+    """Pooled connections (and as many again in overflow under a burst)."""
     max_body_bytes: int = 1_048_576
     body_limit_overrides: dict[str, int] = {}
     """Path pattern (regex, matched against the whole path) -> body limit for those paths,
@@ -49,3 +50,13 @@ class ServiceSettings(SharedSettings):
     """Run the outbox relay, consumers and job runner inside the API process."""
     jobs_done_retention: timedelta = timedelta(days=1)
     """How long done jobs are kept before the job runner deletes them."""
+    db_pool_timeout: float = 2.0
+    """Seconds a request waits for a pooled connection before it is answered 503."""
+    db_connect_timeout: float = 2.0
+    """Seconds to open a connection (TCP and PostgreSQL's start-up) before giving up."""
+    db_statement_timeout: float = 3.0
+    """Longest statement, enforced by PostgreSQL and, for a server that stopped
+    answering, by the client: past it the request is answered 503. Long work (imports,
+    scans) runs as many short statements, each well under it."""
+    db_pool_recycle: float = 1800.0
+    """Seconds after which a pooled connection is replaced (instead of a ping per use)."""

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=WRITE)
 async def create_account(body: AccountWrite, call: CallDep, region: PhoneRegionDep) -> AccountRead:
     account = await service.create(call, body, phone_region=region)
-    return ACCOUNT.created(call.actor, account)  # type: ignore[return-value]
+    return ACCOUNT.created(call.actor, account)
 
 
 @router.get("", dependencies=READ)
@@ -43,12 +43,12 @@ async def list_accounts(
         tag=tag,
     )
     rows, cursor = await service.list_page(call, page, filters)
-    return ACCOUNT.page(call.actor, rows, cursor)  # type: ignore[return-value]
+    return ACCOUNT.page(call.actor, rows, cursor)
 
 
 @router.get("/{account_id:uuid}", dependencies=READ)
 async def get_account(account_id: UUID, call: CallDep) -> AccountRead:
-    return ACCOUNT.one(call.actor, await service.get(call, account_id))  # type: ignore[return-value]
+    return ACCOUNT.one(call.actor, await service.get(call, account_id))
 
 
 @router.patch("/{account_id:uuid}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
@@ -60,7 +60,7 @@ async def patch_account(
     body: Annotated[Any, Body()] = None,
 ) -> AccountRead:
     account = await service.patch(call, account_id, body, if_match=if_match, phone_region=region)
-    return ACCOUNT.one(call.actor, account)  # type: ignore[return-value]
+    return ACCOUNT.one(call.actor, account)
 
 
 @router.delete("/{account_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)

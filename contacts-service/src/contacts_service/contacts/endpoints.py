@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=WRITE)
 async def create_contact(body: ContactWrite, call: CallDep, region: PhoneRegionDep) -> ContactRead:
     contact = await service.create(call, body, phone_region=region)
-    return CONTACT.created(call.actor, contact)  # type: ignore[return-value]
+    return CONTACT.created(call.actor, contact)
 
 
 @router.get("", dependencies=READ)
@@ -45,12 +45,12 @@ async def list_contacts(
         membership_level=membership_level,
     )
     rows, cursor = await service.list_page(call, page, filters)
-    return CONTACT.page(call.actor, rows, cursor)  # type: ignore[return-value]
+    return CONTACT.page(call.actor, rows, cursor)
 
 
 @router.get("/{contact_id:uuid}", dependencies=READ)
 async def get_contact(contact_id: UUID, call: CallDep) -> ContactRead:
-    return CONTACT.one(call.actor, await service.get(call, contact_id))  # type: ignore[return-value]
+    return CONTACT.one(call.actor, await service.get(call, contact_id))
 
 
 @router.patch("/{contact_id:uuid}", dependencies=WRITE, openapi_extra=MERGE_PATCH)
@@ -62,7 +62,7 @@ async def patch_contact(
     body: Annotated[Any, Body()] = None,
 ) -> ContactRead:
     contact = await service.patch(call, contact_id, body, if_match=if_match, phone_region=region)
-    return CONTACT.one(call.actor, contact)  # type: ignore[return-value]
+    return CONTACT.one(call.actor, contact)
 
 
 @router.delete("/{contact_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)

@@ -51,7 +51,7 @@ async def search_contacts(
     rows, cursor = await service.search(
         session=session, actor=principal, resource=CONTACT, request=request, phone_region=region
     )
-    return CONTACT_VIEW.page(principal, rows, cursor)  # type: ignore[return-value]
+    return CONTACT_VIEW.page(principal, rows, cursor)
 
 
 @router.post("/v1/accounts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
@@ -66,7 +66,7 @@ async def search_accounts(
     rows, cursor = await service.search(
         session=session, actor=principal, resource=ACCOUNT, request=request, phone_region=region
     )
-    return ACCOUNT_VIEW.page(principal, rows, cursor)  # type: ignore[return-value]
+    return ACCOUNT_VIEW.page(principal, rows, cursor)
 
 
 def _phone_region(code: str | None) -> str | None:

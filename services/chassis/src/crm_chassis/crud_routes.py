@@ -20,13 +20,13 @@ from crm_chassis.openapi import MERGE_PATCH
 from crm_chassis.pagination import Page, PageParamsDep
 
 
-def crud_router(crud: Crud[Any], *, scope: str, tags: list[str] | None = None) -> APIRouter:
+def crud_router(crud: Crud[Any], *, scope: str, tags: list[Any] | None = None) -> APIRouter:
     """Routes of ``crud``'s resource under ``crud.view.path``, guarded by
     ``<scope>:read`` and ``<scope>:write``."""
     view, write, read = crud.view, crud.write, crud.view.schema
     name = view.name
     assert view.path, "the resource's View needs its path"
-    router = APIRouter(prefix=view.path, tags=tags or [f"{name}s"])
+    router = APIRouter(prefix=view.path, tags=list(tags or [f"{name}s"]))
     reads, writes = [require_scope(f"{scope}:read")], [require_scope(f"{scope}:write")]
 
     async def create(body: write, call: CallDep) -> Response:  # type: ignore[valid-type]
@@ -52,7 +52,7 @@ def crud_router(crud: Crud[Any], *, scope: str, tags: list[str] | None = None) -
     add = router.add_api_route
     add("", create, methods=["POST"], status_code=201, response_model=read,
         dependencies=writes, name=f"create_{name}", summary=f"Create a {name}")  # fmt: skip
-    add("", list_, methods=["GET"], response_model=Page[read],  # type: ignore[valid-type]
+    add("", list_, methods=["GET"], response_model=Page[read],
         dependencies=reads, name=f"list_{name}s", summary=f"List {name}s")  # fmt: skip
     add("/{id:uuid}", get, methods=["GET"], response_model=read,
         dependencies=reads, name=f"get_{name}", summary=f"Get a {name}")  # fmt: skip

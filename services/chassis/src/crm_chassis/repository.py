@@ -12,6 +12,7 @@ serves child and association tables keyed otherwise (list members, links).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -42,12 +43,13 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
     """The rows of an :class:`Owned` ``model`` that ``actor`` may see (all for others)."""
     if not (isinstance(model, type) and issubclass(model, Owned)) or actor.sees_all:
         return true()
-    mine = model.owner_id == actor.user_id
+    owned: Any = model
+    mine = owned.owner_id == actor.user_id
     if actor.visibility == "own":
         return mine
     if not actor.team_ids:
         return mine
-    return or_(mine, model.team_id.in_(sorted(actor.team_ids)))
+    return or_(mine, owned.team_id.in_(sorted(actor.team_ids)))
 
 
 def may_hold(actor: Actor, owner_id: UUID | None, team_id: UUID | None) -> bool:
@@ -164,7 +166,7 @@ class TenantRepository(Generic[M]):
         stmt: Select[Any] | None = None,
         *,
         default: str = "-created_at",
-    ) -> tuple[list[M], str | None]:
+    ) -> tuple[builtins.list[M], str | None]:
         """One keyset page of ``stmt`` (default: every visible row), sorted by
         :attr:`sortable`; the rows and the next cursor."""
         sortable = self.sortable or {"created_at": self.model.created_at}
@@ -187,11 +189,12 @@ class TenantRepository(Generic[M]):
         """403 unless the actor may own or keep ``entity`` as assigned (own/team)."""
         if not self.owned or self.actor.sees_all:
             return
-        if entity.owner_id is None:  # type: ignore[attr-defined]
-            entity.owner_id = self.actor.user_id  # type: ignore[attr-defined]
-        if entity.team_id is None and len(self.actor.team_ids) == 1:  # type: ignore[attr-defined]
-            (entity.team_id,) = self.actor.team_ids  # type: ignore[attr-defined]
-        if not may_hold(self.actor, entity.owner_id, entity.team_id):  # type: ignore[attr-defined]
+        record: Any = entity
+        if record.owner_id is None:
+            record.owner_id = self.actor.user_id
+        if record.team_id is None and len(self.actor.team_ids) == 1:
+            (record.team_id,) = self.actor.team_ids
+        if not may_hold(self.actor, record.owner_id, record.team_id):
             field = "owner_id" if self.actor.visibility == "own" else "team_id"
             raise Forbidden(
                 f"Your visibility ({self.actor.visibility}) does not let you assign this "
@@ -242,12 +245,14 @@ class RowsRepository(Generic[R]):
             self.model.tenant_id == self.tenant_id  # type: ignore[attr-defined]
         )
 
-    async def list(self, stmt: Select[Any] | None = None) -> list[R]:
+    async def list(self, stmt: Select[Any] | None = None) -> builtins.list[R]:
         return list(
             (await self.session.execute(stmt if stmt is not None else self.select())).scalars()
         )
 
-    async def insert_new(self, rows: Sequence[dict[str, Any]], returning: Any) -> list[Any]:
+    async def insert_new(
+        self, rows: Sequence[dict[str, Any]], returning: Any
+    ) -> builtins.list[Any]:
         """Insert ``rows`` under this tenant, skipping those already present; the
         ``returning`` column of the rows inserted."""
         if not rows:
@@ -256,7 +261,7 @@ class RowsRepository(Generic[R]):
         stmt = insert(self.model).values(values).on_conflict_do_nothing().returning(returning)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def delete_returning(self, returning: Any, *criteria: Any) -> list[Any]:
+    async def delete_returning(self, returning: Any, *criteria: Any) -> builtins.list[Any]:
         stmt = (
             delete(self.model)
             .where(self.model.tenant_id == self.tenant_id, *criteria)  # type: ignore[attr-defined]
@@ -273,5 +278,5 @@ class RowsRepository(Generic[R]):
             .where(self.model.tenant_id == self.tenant_id, key.in_(list(keys)))  # type: ignore[attr-defined]
             .group_by(key)
         )
-        counts: dict[Any, int] = dict((await self.session.execute(stmt)).all())  # type: ignore[arg-type]
+        counts: dict[Any, int] = dict((await self.session.execute(stmt)).all())
         return {k: int(counts.get(k, 0)) for k in keys}

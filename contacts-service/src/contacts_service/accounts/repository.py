@@ -8,6 +8,7 @@ from crm_chassis.repository import TenantRepository
 from sqlalchemy import Select, func, select
 
 from contacts_service.accounts.models import Account
+from contacts_service.common.custom_values import HasCustomValues
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ SORTABLE: dict[str, Any] = {
 }
 
 
-class AccountRepository(TenantRepository[Account]):
+class AccountRepository(HasCustomValues, TenantRepository[Account]):
     model = Account
     label = "account"
     sortable = SORTABLE

@@ -7,6 +7,7 @@ from uuid import UUID
 from crm_chassis.repository import TenantRepository
 from sqlalchemy import Select, func
 
+from contacts_service.common.custom_values import HasCustomValues
 from contacts_service.contacts.models import Contact
 
 
@@ -30,7 +31,7 @@ SORTABLE: dict[str, Any] = {
 }
 
 
-class ContactRepository(TenantRepository[Contact]):
+class ContactRepository(HasCustomValues, TenantRepository[Contact]):
     model = Contact
     label = "contact"
     sortable = SORTABLE

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from crm_chassis.auth import PrincipalDep, require_scope
-from crm_chassis.db import SessionDep
-from crm_chassis.http import IfMatchDep, set_etag
+from crm_chassis.auth import require_scope
+from crm_chassis.crud import CallDep
+from crm_chassis.http import IfMatchDep
 from crm_chassis.pagination import Page
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, status
 
 from contacts_service.custom_fields import service
 from contacts_service.custom_fields.schemas import CustomFieldCreate, CustomFieldRead, ObjectType
+from contacts_service.custom_fields.service import CUSTOM_FIELD
 
 router = APIRouter(prefix="/v1/custom-fields", tags=["custom fields"])
 READ = [require_scope("contacts:read")]
@@ -18,58 +19,33 @@ ADMIN = [require_scope("contacts:admin")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=ADMIN)
-async def create_custom_field(
-    body: CustomFieldCreate, session: SessionDep, principal: PrincipalDep, response: Response
-) -> CustomFieldRead:
-    field = await service.create(session=session, tenant_id=principal.tenant_id, data=body)
-    response.headers["Location"] = f"/v1/custom-fields/{field.id}"
-    set_etag(response, field.version)
-    return CustomFieldRead.model_validate(field)
+async def create_custom_field(body: CustomFieldCreate, call: CallDep) -> CustomFieldRead:
+    return CUSTOM_FIELD.created(call.actor, await service.create(call, body))
 
 
 @router.get("", dependencies=READ)
 async def list_custom_fields(
-    session: SessionDep, principal: PrincipalDep, object_type: ObjectType | None = None
+    call: CallDep, object_type: ObjectType | None = None
 ) -> Page[CustomFieldRead]:
-    rows = await service.list_all(
-        session=session, tenant_id=principal.tenant_id, object_type=object_type
-    )
-    return Page(data=[CustomFieldRead.model_validate(r) for r in rows])
+    return CUSTOM_FIELD.page(call.actor, await service.list_all(call, object_type), None)
 
 
 @router.get("/{field_id:uuid}", dependencies=READ)
-async def get_custom_field(
-    field_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
-) -> CustomFieldRead:
-    field = await service.get(session=session, tenant_id=principal.tenant_id, field_id=field_id)
-    set_etag(response, field.version)
-    return CustomFieldRead.model_validate(field)
+async def get_custom_field(field_id: UUID, call: CallDep) -> CustomFieldRead:
+    return CUSTOM_FIELD.one(call.actor, await service.get(call, field_id))
 
 
 @router.patch("/{field_id:uuid}", dependencies=ADMIN)
 async def patch_custom_field(
     field_id: UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
+    call: CallDep,
     if_match: IfMatchDep = None,
     body: Annotated[Any, Body()] = None,
 ) -> CustomFieldRead:
-    field = await service.patch(
-        session=session,
-        tenant_id=principal.tenant_id,
-        field_id=field_id,
-        body=body,
-        if_match=if_match,
-    )
-    set_etag(response, field.version)
-    return CustomFieldRead.model_validate(field)
+    field = await service.patch(call, field_id, body, if_match=if_match)
+    return CUSTOM_FIELD.one(call.actor, field)
 
 
 @router.delete("/{field_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=ADMIN)
-async def delete_custom_field(
-    field_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
-) -> None:
-    await service.delete(
-        session=session, tenant_id=principal.tenant_id, field_id=field_id, if_match=if_match
-    )
+async def delete_custom_field(field_id: UUID, call: CallDep, if_match: IfMatchDep = None) -> None:
+    await service.delete(call, field_id, if_match=if_match)

@@ -1,17 +1,18 @@
-"""Static lists (C4): hand-curated sets of contacts or accounts."""
+"""Static lists (C4): hand-curated sets of contacts or accounts.
+
+Functions take the :class:`~crm_chassis.crud.Call` and never commit.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.auth import Actor
-from crm_chassis.errors import Conflict, NotFound
-from crm_chassis.http import check_if_match
+from crm_chassis.crud import Call, View, load_for_update, patch_model, set_columns
+from crm_chassis.entity_events import EntityEvents
+from crm_chassis.errors import Conflict
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
-from crm_chassis.repository import actor_of
-from crm_chassis.resources import patched
 from crm_proto.events.contacts import (
     ListCreated,
     ListDeleted,
@@ -20,7 +21,6 @@ from crm_proto.events.contacts import (
     ListSnapshot,
     ListUpdated,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts.models import Account
 from contacts_service.contacts.models import Contact
@@ -29,24 +29,25 @@ from contacts_service.lists.models import ListMember, StaticList
 from contacts_service.lists.repository import ListRepository, MemberRepository
 from contacts_service.lists.schemas import ListCreate, ListRead, ListUpdate
 
+LIST = View("list", ListRead, path="/v1/lists")
+EVENTS = EntityEvents(
+    events,
+    "crm.contacts.list",
+    ListSnapshot,
+    "list",
+    created=ListCreated,
+    updated=ListUpdated,
+    deleted=ListDeleted,
+)
 
-def _event(type_: str, lst: StaticList, data: Any, sequence: int | None = None) -> Any:
-    return events.event(
-        type_, data, tenant_id=lst.tenant_id, subject=lst.id, sequence=sequence or lst.version
-    )
 
-
-def _member_repo(session: AsyncSession, who: Actor | UUID, lst: StaticList) -> Any:
+def _records(call: Call, lst: StaticList) -> Any:
     """The repository of the records a list of ``lst.object_type`` holds."""
     from contacts_service.accounts.repository import AccountRepository
     from contacts_service.contacts.repository import ContactRepository
 
     repo = ContactRepository if lst.object_type == "contact" else AccountRepository
-    return repo(session, who)
-
-
-def _snapshot(lst: StaticList) -> ListSnapshot:
-    return ListSnapshot.model_validate(lst, from_attributes=True)
+    return repo(call.session, call.actor)
 
 
 async def _unique_name(repo: ListRepository, object_type: str, name: str) -> None:
@@ -54,127 +55,82 @@ async def _unique_name(repo: ListRepository, object_type: str, name: str) -> Non
         raise Conflict(f"A {object_type} list named {name!r} exists")
 
 
-async def create(*, session: AsyncSession, who: Actor | UUID, data: ListCreate) -> StaticList:
-    repo = ListRepository(session, who)
+async def with_sizes(call: Call, lists: list[StaticList]) -> list[StaticList]:
+    """``lists`` with their ``size`` (members the caller may see or not), one query."""
+    sizes = await MemberRepository(call.session, call.actor).sizes([lst.id for lst in lists])
+    for lst in lists:
+        lst.size = sizes[lst.id]  # read by ListRead
+    return lists
+
+
+async def create(call: Call, data: ListCreate) -> StaticList:
+    repo = ListRepository(call.session, call.actor)
     await _unique_name(repo, data.object_type, data.name)
-    lst = await repo.add(
-        StaticList(tenant_id=actor_of(who).tenant_id, **data.model_dump(mode="json"))
-    )
-    await emit(
-        session, _event("crm.contacts.list.created.v1", lst, ListCreated(list=_snapshot(lst)))
-    )
+    values = data.model_dump(mode="json")
+    lst = await repo.add(StaticList(tenant_id=call.tenant_id, **values))
+    await emit(call.session, EVENTS.created(lst))
     return lst
 
 
-async def get(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, for_update: bool = False
-) -> StaticList:
-    lst = await ListRepository(session, who).get(list_id, for_update=for_update)
-    if lst is None:
-        raise NotFound(f"No list {list_id}")
-    return lst
+async def get(call: Call, list_id: UUID) -> StaticList:
+    return await ListRepository(call.session, call.actor).require(list_id)
 
 
-async def sizes(
-    session: AsyncSession, who: Actor | UUID, lists: list[StaticList]
-) -> dict[UUID, int]:
-    """How many members each of ``lists`` has, in one query."""
-    return await MemberRepository(session, who).sizes([lst.id for lst in lists])
+async def list_page(call: Call, params: PageParams) -> tuple[list[StaticList], str | None]:
+    return await ListRepository(call.session, call.actor).page(params)
 
 
-async def list_page(
-    *, session: AsyncSession, who: Actor | UUID, params: PageParams
-) -> tuple[list[StaticList], str | None]:
-    repo = ListRepository(session, who)
-    stmt, sort = apply_keyset(
-        repo.select(),
-        params,
-        id_column=StaticList.id,
-        sortable={"created_at": StaticList.created_at},
-    )
-    return page_of(await repo.list(stmt), params, sort, lambda r: (r.created_at, r.id))
-
-
-async def patch(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, body: Any, if_match: str | None
-) -> StaticList:
-    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
-    check_if_match(if_match, lst.version)
-    current = ListRead.model_validate(lst).model_dump(mode="json")
-    model, changed = patched(current, ListUpdate, body)
+async def patch(call: Call, list_id: UUID, body: Any, *, if_match: str | None) -> StaticList:
+    repo = ListRepository(call.session, call.actor)
+    lst = await load_for_update(repo, list_id, if_match)
+    model, changed = patch_model(LIST, call.actor, lst, ListUpdate, body)
     if "name" in changed:
-        await _unique_name(ListRepository(session, who), lst.object_type, model.name)
+        await _unique_name(repo, lst.object_type, model.name)
     if changed:
-        for name in changed:
-            setattr(lst, name, getattr(model, name))
-        await session.flush()
-        await emit(
-            session,
-            _event(
-                "crm.contacts.list.updated.v1",
-                lst,
-                ListUpdated(list=_snapshot(lst), changed=changed),
-            ),
-        )
+        set_columns(lst, model.model_dump(), changed)
+        await call.session.flush()
+        await emit(call.session, EVENTS.updated(lst, changed))
     return lst
 
 
-async def delete(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, if_match: str | None
-) -> None:
-    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
-    check_if_match(if_match, lst.version)
-    await emit(
-        session,
-        _event("crm.contacts.list.deleted.v1", lst, ListDeleted(id=lst.id), lst.version + 1),
-    )
-    await ListRepository(session, who).delete(lst)
+async def delete(call: Call, list_id: UUID, *, if_match: str | None) -> None:
+    repo = ListRepository(call.session, call.actor)
+    lst = await load_for_update(repo, list_id, if_match)
+    await emit(call.session, EVENTS.deleted(lst))
+    await repo.delete(lst)
 
 
-async def add_members(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, ids: list[UUID]
-) -> tuple[list[UUID], list[UUID]]:
-    """Add records to a list: (ids newly added, ids that are no record of this tenant)."""
-    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
+async def add_members(call: Call, list_id: UUID, ids: list[UUID]) -> tuple[list[UUID], list[UUID]]:
+    """Add records to a list: (ids newly added, ids that name no record the caller sees)."""
+    lst = await load_for_update(ListRepository(call.session, call.actor), list_id, None)
     wanted = list(dict.fromkeys(ids))
-    known = await _member_repo(session, who, lst).visible_ids(wanted)
-    added = await MemberRepository(session, who).add(lst.id, [i for i in wanted if i in known])
-    added.sort(key=wanted.index)
+    known = await _records(call, lst).visible_ids(wanted)
+    members = MemberRepository(call.session, call.actor)
+    added = sorted(await members.add(lst.id, [i for i in wanted if i in known]), key=wanted.index)
     if added:
-        await emit(
-            session,
-            _event(
-                "crm.contacts.list.members_added.v1",
-                lst,
-                ListMembersAdded(list_id=lst.id, member_ids=added),
-            ),
-        )
+        data = ListMembersAdded(list_id=lst.id, member_ids=added)
+        await emit(call.session, EVENTS.event("members_added", lst, data))
     return added, [i for i in wanted if i not in known]
 
 
-async def remove_members(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, ids: list[UUID]
-) -> list[UUID]:
-    lst = await get(session=session, who=who, list_id=list_id, for_update=True)
-    removed = await MemberRepository(session, who).remove(lst.id, ids)
+async def remove_members(call: Call, list_id: UUID, ids: list[UUID]) -> list[UUID]:
+    lst = await load_for_update(ListRepository(call.session, call.actor), list_id, None)
+    visible = await _records(call, lst).visible_ids(ids)
+    members = MemberRepository(call.session, call.actor)
+    removed = await members.remove(lst.id, [i for i in ids if i in visible])
     if removed:
-        await emit(
-            session,
-            _event(
-                "crm.contacts.list.members_removed.v1",
-                lst,
-                ListMembersRemoved(list_id=lst.id, member_ids=removed),
-            ),
-        )
+        data = ListMembersRemoved(list_id=lst.id, member_ids=removed)
+        await emit(call.session, EVENTS.event("members_removed", lst, data))
     return removed
 
 
 async def members_page(
-    *, session: AsyncSession, who: Actor | UUID, list_id: UUID, params: PageParams
+    call: Call, list_id: UUID, params: PageParams
 ) -> tuple[list[ListMember], str | None]:
-    lst = await get(session=session, who=who, list_id=list_id)
+    """The members the caller may see, most recently added first."""
+    lst = await get(call, list_id)
     model = Contact if lst.object_type == "contact" else Account
-    stmt = MemberRepository(session, who).of_list(lst.id, model, actor_of(who))
+    stmt = MemberRepository(call.session, call.actor).of_list(lst.id, model, call.actor)
     stmt, sort = apply_keyset(
         stmt,
         params,
@@ -182,5 +138,5 @@ async def members_page(
         sortable={"added_at": ListMember.added_at},
         default="-added_at",
     )
-    rows = list((await session.execute(stmt)).scalars())
+    rows = list((await call.session.execute(stmt)).scalars())
     return page_of(rows, params, sort, lambda m: (m.added_at, m.member_id))

@@ -1,4 +1,4 @@
-"""Note use cases (C9). Functions take keyword arguments and never commit."""
+"""Note use cases (C9). Functions take the :class:`~crm_chassis.crud.Call` and never commit."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from crm_chassis.auth import Actor
+from crm_chassis.crud import Call, View, load_for_update, patch_model
 from crm_chassis.errors import NotFound, ValidationFailed
-from crm_chassis.http import check_if_match
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
-from crm_chassis.repository import actor_of
-from crm_chassis.resources import patched
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.accounts.repository import AccountRepository
@@ -21,6 +19,8 @@ from contacts_service.notes.mentions import mentions_in
 from contacts_service.notes.models import Note
 from contacts_service.notes.repository import NoteFilters, NoteRepository
 from contacts_service.notes.schemas import NoteRead, NoteWrite
+
+NOTE = View("note", NoteRead, path="/v1/notes")
 
 
 async def require_record(
@@ -39,74 +39,62 @@ async def _check_parents(session: AsyncSession, who: Actor | UUID, data: NoteWri
         errors.append(
             {"field": "contact_id", "message": "a note needs a contact_id or an account_id"}
         )
-    if data.contact_id and await ContactRepository(session, who).get(data.contact_id) is None:
+    if data.contact_id and not await ContactRepository(session, who).exists(data.contact_id):
         errors.append({"field": "contact_id", "message": "no such contact"})
-    if data.account_id and await AccountRepository(session, who).get(data.account_id) is None:
+    if data.account_id and not await AccountRepository(session, who).exists(data.account_id):
         errors.append({"field": "account_id", "message": "no such account"})
     if errors:
         raise ValidationFailed("The note must belong to a contact or an account", errors=errors)
 
 
-async def create(
-    *, session: AsyncSession, who: Actor | UUID, author_id: UUID, data: NoteWrite
-) -> Note:
-    await _check_parents(session, who, data)
-    note = await NoteRepository(session, who).add(
+async def create(call: Call, data: NoteWrite) -> Note:
+    """A note by the caller (its author, whatever the body says) on records they may see."""
+    await _check_parents(call.session, call.actor, data)
+    note = await NoteRepository(call.session, call.actor).add(
         Note(
-            tenant_id=actor_of(who).tenant_id,
-            author_id=author_id,
+            tenant_id=call.tenant_id,
+            author_id=call.actor.user_id,
             body=data.body,
             contact_id=data.contact_id,
             account_id=data.account_id,
             mentions=mentions_in(data.body),
         )
     )
-    await emit(session, events.created(note))
+    await emit(call.session, events.created(note))
     return note
 
 
-async def get(
-    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, for_update: bool = False
-) -> Note:
-    note = await NoteRepository(session, who).get(note_id, for_update=for_update)
-    if note is None:
-        raise NotFound(f"No note {note_id}")
-    return note
+async def get(call: Call, note_id: UUID) -> Note:
+    return await NoteRepository(call.session, call.actor).require(note_id)
 
 
 async def list_page(
-    *, session: AsyncSession, who: Actor | UUID, params: PageParams, filters: NoteFilters
+    call: Call, params: PageParams, filters: NoteFilters
 ) -> tuple[list[Note], str | None]:
-    repo = NoteRepository(session, who)
+    repo = NoteRepository(call.session, call.actor)
     return await repo.page(params, repo.filtered(filters))
 
 
-async def patch(
-    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, body: Any, if_match: str | None
-) -> Note:
-    note = await get(session=session, who=who, note_id=note_id, for_update=True)
-    check_if_match(if_match, note.version)
-    current = NoteRead.model_validate(note).model_dump(mode="json")
-    model, changed = patched(current, NoteWrite, body)
+async def patch(call: Call, note_id: UUID, body: Any, *, if_match: str | None) -> Note:
+    note = await load_for_update(NoteRepository(call.session, call.actor), note_id, if_match)
+    model, changed = patch_model(NOTE, call.actor, note, NoteWrite, body)
     if not changed:
         return note
-    await _check_parents(session, who, model)
+    await _check_parents(call.session, call.actor, model)
     before = list(note.mentions)
     note.body, note.contact_id, note.account_id = model.body, model.contact_id, model.account_id
     note.mentions = mentions_in(model.body)
-    await session.flush()
+    await call.session.flush()
     new_mentions = [m for m in note.mentions if m not in before]
-    await emit(session, events.updated(note, changed, new_mentions))
+    await emit(call.session, events.updated(note, changed, new_mentions))
     return note
 
 
-async def delete(
-    *, session: AsyncSession, who: Actor | UUID, note_id: UUID, if_match: str | None
-) -> None:
-    note = await get(session=session, who=who, note_id=note_id, for_update=True)
-    check_if_match(if_match, note.version)
-    await emit(session, events.deleted(note))
-    await NoteRepository(session, who).delete(note)
+async def delete(call: Call, note_id: UUID, *, if_match: str | None) -> None:
+    repo = NoteRepository(call.session, call.actor)
+    note = await load_for_update(repo, note_id, if_match)
+    await emit(call.session, events.deleted(note))
+    await repo.delete(note)
 
 
 async def detach_record(

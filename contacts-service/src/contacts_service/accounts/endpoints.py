@@ -9,8 +9,7 @@ from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Body, Query, status
 
 from contacts_service.accounts import service
-from contacts_service.accounts.repository import AccountFilters
-from contacts_service.accounts.schemas import AccountRead, AccountType, AccountWrite
+from contacts_service.accounts.schemas import AccountFilters, AccountRead, AccountWrite
 from contacts_service.accounts.view import ACCOUNT
 from contacts_service.deps import MERGE_PATCH, READ, WRITE, PhoneRegionDep
 
@@ -25,25 +24,9 @@ async def create_account(body: AccountWrite, call: CallDep, region: PhoneRegionD
 
 @router.get("", dependencies=READ)
 async def list_accounts(
-    call: CallDep,
-    page: PageParamsDep,
-    domain: Annotated[str | None, Query(max_length=255)] = None,
-    type: AccountType | None = None,
-    parent_id: UUID | None = None,
-    owner_id: UUID | None = None,
-    team_id: UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=60)] = None,
+    call: CallDep, page: PageParamsDep, filters: Annotated[AccountFilters, Query()]
 ) -> Page[AccountRead]:
-    filters = AccountFilters(
-        domain=domain,
-        type=type,
-        parent_id=parent_id,
-        owner_id=owner_id,
-        team_id=team_id,
-        tag=tag,
-    )
-    rows, cursor = await service.list_page(call, page, filters)
-    return ACCOUNT.page(call.actor, rows, cursor)
+    return ACCOUNT.page(call.actor, *await service.list_page(call, page, filters))
 
 
 @router.get("/{account_id:uuid}", dependencies=READ)

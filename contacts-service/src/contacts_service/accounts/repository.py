@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -8,18 +7,8 @@ from crm_chassis.repository import TenantRepository
 from sqlalchemy import Select, func, select
 
 from contacts_service.accounts.models import Account
+from contacts_service.accounts.schemas import AccountFilters
 from contacts_service.common.custom_values import HasCustomValues
-
-
-@dataclass(frozen=True)
-class AccountFilters:
-    domain: str | None = None
-    type: str | None = None
-    parent_id: UUID | None = None
-    owner_id: UUID | None = None
-    team_id: UUID | None = None
-    tag: str | None = None
-
 
 SORTABLE: dict[str, Any] = {
     "created_at": Account.created_at,

@@ -69,3 +69,14 @@ class AccountRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class AccountFilters(BaseModel):
+    """The simple filters of ``GET /v1/accounts``; rich ones go through search."""
+
+    domain: str | None = Field(None, max_length=255)
+    type: AccountType | None = None
+    parent_id: UUID | None = None
+    owner_id: UUID | None = None
+    team_id: UUID | None = None
+    tag: str | None = Field(None, max_length=60)

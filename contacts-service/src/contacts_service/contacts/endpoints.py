@@ -9,8 +9,7 @@ from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Body, Query, status
 
 from contacts_service.contacts import service
-from contacts_service.contacts.repository import ContactFilters
-from contacts_service.contacts.schemas import ContactRead, ContactWrite, LifecycleStage
+from contacts_service.contacts.schemas import ContactFilters, ContactRead, ContactWrite
 from contacts_service.contacts.view import CONTACT
 from contacts_service.deps import MERGE_PATCH, READ, WRITE, PhoneRegionDep
 
@@ -25,27 +24,9 @@ async def create_contact(body: ContactWrite, call: CallDep, region: PhoneRegionD
 
 @router.get("", dependencies=READ)
 async def list_contacts(
-    call: CallDep,
-    page: PageParamsDep,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    account_id: UUID | None = None,
-    owner_id: UUID | None = None,
-    team_id: UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=60)] = None,
-    lifecycle_stage: LifecycleStage | None = None,
-    membership_level: Annotated[str | None, Query(max_length=60)] = None,
+    call: CallDep, page: PageParamsDep, filters: Annotated[ContactFilters, Query()]
 ) -> Page[ContactRead]:
-    filters = ContactFilters(
-        email=email,
-        account_id=account_id,
-        owner_id=owner_id,
-        team_id=team_id,
-        tag=tag,
-        lifecycle_stage=lifecycle_stage,
-        membership_level=membership_level,
-    )
-    rows, cursor = await service.list_page(call, page, filters)
-    return CONTACT.page(call.actor, rows, cursor)
+    return CONTACT.page(call.actor, *await service.list_page(call, page, filters))
 
 
 @router.get("/{contact_id:uuid}", dependencies=READ)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -9,20 +8,7 @@ from sqlalchemy import Select, func
 
 from contacts_service.common.custom_values import HasCustomValues
 from contacts_service.contacts.models import Contact
-
-
-@dataclass(frozen=True)
-class ContactFilters:
-    """The simple filters of ``GET /v1/contacts``; rich ones go through search."""
-
-    email: str | None = None
-    account_id: UUID | None = None
-    owner_id: UUID | None = None
-    team_id: UUID | None = None
-    tag: str | None = None
-    lifecycle_stage: str | None = None
-    membership_level: str | None = None
-
+from contacts_service.contacts.schemas import ContactFilters
 
 SORTABLE: dict[str, Any] = {
     "created_at": Contact.created_at,

@@ -174,3 +174,16 @@ class ContactRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ContactFilters(BaseModel):
+    """The simple filters of ``GET /v1/contacts`` and the export; rich ones go through
+    search."""
+
+    email: str | None = Field(None, max_length=320)
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    team_id: UUID | None = None
+    tag: str | None = Field(None, max_length=60)
+    lifecycle_stage: LifecycleStage | None = None
+    membership_level: str | None = Field(None, max_length=60)

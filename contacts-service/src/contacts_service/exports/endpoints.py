@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
-from uuid import UUID
 
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from contacts_service.contacts.repository import ContactFilters
-from contacts_service.contacts.schemas import LifecycleStage
+from contacts_service.contacts.schemas import ContactFilters
 from contacts_service.custom_fields.service import definitions
 from contacts_service.deps import READ
 from contacts_service.exports import service
@@ -45,14 +43,8 @@ async def export_contacts(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    filters: Annotated[ContactFilters, Query()],
     format: ExportFormat = ExportFormat.CSV,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    account_id: UUID | None = None,
-    owner_id: UUID | None = None,
-    team_id: UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=60)] = None,
-    lifecycle_stage: LifecycleStage | None = None,
-    membership_level: Annotated[str | None, Query(max_length=60)] = None,
 ) -> StreamingResponse:
     """The tenant's contacts (same filters as ``GET /v1/contacts``), oldest first, streamed.
 
@@ -62,15 +54,6 @@ async def export_contacts(
     file imports back as it is. ``json``: a JSON array of contacts; ``ndjson``: one contact
     per line. Both have every field.
     """
-    filters = ContactFilters(
-        email=email,
-        account_id=account_id,
-        owner_id=owner_id,
-        team_id=team_id,
-        tag=tag,
-        lifecycle_stage=lifecycle_stage,
-        membership_level=membership_level,
-    )
     sessions = request.app.state.sessions
     tenant = principal.tenant_id
     if format is ExportFormat.CSV:

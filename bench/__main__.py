@@ -14,6 +14,7 @@ RUNS = [
     ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1"]),
     ("import_contacts.py", ["--rows", "100000"], ["--rows", "5000"]),
     ("search.py", ["--rows", "1000000"], ["--rows", "20000"]),
+    ("read_path.py", [], ["--contacts", "1000", "--duration", "3", "--rounds", "1"]),
 ]
 
 

@@ -1,13 +1,11 @@
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.storage import StorageSettings
-from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from contacts_service.attachments.sniff import DEFAULT_TYPES
 
 # Multipart framing around the file (boundaries, part headers) on top of its own size.
 UPLOAD_SLACK_BYTES = 64 * 1024
-UPLOAD_PATHS = r"/v1/(contacts|accounts)/[^/]+/attachments"
 
 
 class ContactsSettings(ServiceSettings, StorageSettings):
@@ -23,18 +21,9 @@ class ContactsSettings(ServiceSettings, StorageSettings):
 
     # -- attachments ----------------------------------------------------------------------
     attachment_max_bytes: int = 25 * 1024 * 1024
-    """Largest accepted file (413 above it)."""
+    """Largest accepted file (413 above it); the upload routes' body limit, with framing."""
     attachment_types: list[str] = list(DEFAULT_TYPES)
     """Accepted content types (415 otherwise); the content must also look like its type."""
-
-    @model_validator(mode="after")
-    def _upload_body_limit(self) -> "ContactsSettings":
-        # The chassis caps every body at max_body_bytes; upload routes need the file limit.
-        self.body_limit_overrides = {
-            UPLOAD_PATHS: self.attachment_max_bytes + UPLOAD_SLACK_BYTES,
-            **self.body_limit_overrides,  # type: ignore[has-type]
-        }
-        return self
 
     # -- imports (C7) ---------------------------------------------------------------------
     imports_path: str = ".data/imports"
@@ -42,13 +31,3 @@ class ContactsSettings(ServiceSettings, StorageSettings):
     jobs must see the same folder (a shared volume)."""
     import_max_bytes: int = 10 * 1024**3
     """Largest accepted import file (413 above it); files are streamed to disk, never held."""
-
-    @model_validator(mode="after")
-    def _import_body_limit(self) -> "ContactsSettings":
-        self.body_limit_overrides = {
-            r"/v1/imports": self.import_max_bytes + UPLOAD_SLACK_BYTES,
-            # 1,000 contacts with several channels each pass the JSON API's default limit.
-            r"/v1/contacts/batch": 16 * 1024**2,
-            **self.body_limit_overrides,
-        }
-        return self

@@ -16,9 +16,6 @@ class GatewaySettings(ServiceSettings):
     # Bodies pass through to the services, which apply their own (smaller) limits; the
     # gateway's limit only stops absurd uploads (imports can be large CSV files).
     max_body_bytes: int = 64 * 1024 * 1024
-    # Import files of any size stream through to contacts-service, which applies its own
-    # (configurable) limit; the edge only refuses the absurd.
-    body_limit_overrides: dict[str, int] = {r"/v1/imports": 64 * 1024**3}
 
     contacts_url: str = "http://127.0.0.1:8101"
     sales_url: str = "http://127.0.0.1:8102"

@@ -1,14 +1,20 @@
-"""The body limit is per path: an upload route may take more than the JSON API."""
+"""The body limit is per route: a route declares a larger one (an upload, a batch) with
+``body_limit``, in bytes or as a settings field; every other route keeps the default."""
+
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from crm_chassis.errors import install_problem_handlers
-from crm_chassis.middleware import BodySizeLimitMiddleware
+from crm_chassis.middleware import BodySizeLimitMiddleware, body_limit, declared_body_limits
 from fastapi import FastAPI, Request
+
+DOC = {"requestBody": {"content": {"application/octet-stream": {}}}}
 
 
 def make_app() -> FastAPI:
     app = FastAPI()
+    app.state.settings = SimpleNamespace(upload_max_bytes=400)
     install_problem_handlers(app)
 
     async def count(request: Request) -> dict[str, int]:
@@ -18,12 +24,16 @@ def make_app() -> FastAPI:
         return {"size": size}
 
     app.add_api_route("/v1/things", count, methods=["POST"])
-    app.add_api_route("/v1/contacts/{id}/attachments", count, methods=["POST"])
-    app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=100,
-        overrides={r"/v1/contacts/[^/]+/attachments": 1000},
+    app.add_api_route(
+        "/v1/contacts/{id}/attachments", count, methods=["POST"], openapi_extra=body_limit(1000)
     )
+    app.add_api_route(
+        "/v1/uploads",
+        count,
+        methods=["POST"],
+        openapi_extra={**DOC, **body_limit("upload_max_bytes", slack=100)},
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=100)
     return app
 
 
@@ -55,9 +65,26 @@ async def test_other_paths_keep_the_default_limit(http):
     assert (await http.post("/v1/things", content=b"x" * 100)).status_code == 200
     rejected = await http.post("/v1/things", content=b"x" * 101)
     assert rejected.status_code == 413 and "100 bytes" in rejected.json()["detail"]
-    # the pattern matches the whole path, not a prefix of it
+    # the route's path, not a prefix of it: a deeper path has no route of its own
     deeper = await http.post("/v1/contacts/abc/attachments/extra", content=b"x" * 200)
     assert deeper.status_code == 413
+
+
+async def test_a_limit_named_by_a_setting_is_that_setting_plus_its_slack(http):
+    assert (await http.post("/v1/uploads", content=b"x" * 500)).status_code == 200
+    rejected = await http.post("/v1/uploads", content=b"x" * 501)
+    assert rejected.status_code == 413 and "500 bytes" in rejected.json()["detail"]
+
+
+def test_the_openapi_document_states_each_declared_limit():
+    app = make_app()
+    declared_body_limits(app.router.routes, app.state.settings)
+    paths = app.openapi()["paths"]
+    assert paths["/v1/contacts/{id}/attachments"]["post"]["x-body-limit"] == 1000
+    upload = paths["/v1/uploads"]["post"]
+    assert upload["x-body-limit"] == 500
+    assert "application/octet-stream" in upload["requestBody"]["content"]
+    assert "x-body-limit" not in paths["/v1/things"]["post"]
 
 
 async def test_a_streamed_body_without_length_is_cut_at_the_paths_limit(http):

@@ -6,6 +6,7 @@ from uuid import UUID
 from crm_chassis.auth import PrincipalDep
 from crm_chassis.db import SessionDep, transaction
 from crm_chassis.http import IfMatchDep, set_etag
+from crm_chassis.middleware import body_limit
 from crm_chassis.pagination import Page, PageParamsDep
 from crm_chassis.storage import ObjectStore
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -17,6 +18,7 @@ from contacts_service.attachments.service import UploadPolicy
 from contacts_service.attachments.upload import FilePart, content_disposition
 from contacts_service.deps import READ, WRITE
 from contacts_service.notes.service import require_record
+from contacts_service.settings import UPLOAD_SLACK_BYTES
 
 router = APIRouter(prefix="/v1", tags=["attachments"])
 
@@ -95,7 +97,7 @@ async def _upload(
     "/contacts/{contact_id:uuid}/attachments",
     status_code=status.HTTP_201_CREATED,
     dependencies=WRITE,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra={**UPLOAD_BODY, **body_limit("attachment_max_bytes", slack=UPLOAD_SLACK_BYTES)},
 )
 async def upload_contact_attachment(
     contact_id: UUID,
@@ -116,7 +118,7 @@ async def upload_contact_attachment(
     "/accounts/{account_id:uuid}/attachments",
     status_code=status.HTTP_201_CREATED,
     dependencies=WRITE,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra={**UPLOAD_BODY, **body_limit("attachment_max_bytes", slack=UPLOAD_SLACK_BYTES)},
 )
 async def upload_account_attachment(
     account_id: UUID,

@@ -10,6 +10,7 @@ import re
 from typing import Any, ClassVar
 
 from crm_chassis.auth import VerifiedTokens
+from crm_chassis.middleware import body_limit
 from fastapi import APIRouter
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
@@ -52,6 +53,15 @@ async def proxy(request: Request) -> UpstreamResponse:
 
 
 router = APIRouter()
+# Import files of any size stream through to contacts-service, which applies its own
+# (configurable) limit; the edge only refuses the absurd.
+router.add_api_route(
+    "/v1/imports",
+    proxy,
+    methods=["POST"],
+    include_in_schema=False,
+    openapi_extra=body_limit(64 * 1024**3),
+)
 # A plain Starlette route, not a FastAPI path operation: it has no parameters to parse
 # and no body to validate, and skipping that machinery is measurably faster per request.
 router.add_route("/v1/{target:crm_service_path}", proxy, methods=METHODS, include_in_schema=False)

@@ -32,6 +32,7 @@ from crm_chassis.middleware import (
     BodySizeLimitMiddleware,
     NulInQueryMiddleware,
     RequestContextMiddleware,
+    declared_body_limits,
 )
 from crm_chassis.outbox import OutboxRelay
 from crm_chassis.settings import ServiceSettings
@@ -106,11 +107,8 @@ def create_service_app(
     # Outermost last: context first, then metrics, then the limits on the body.
     if idempotency:
         app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        overrides=settings.body_limit_overrides,
-    )
+    declared_body_limits(app.router.routes, settings)  # resolved for the OpenAPI now
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulInQueryMiddleware)
     app.add_middleware(MetricsMiddleware, service=name)
     app.add_middleware(RequestContextMiddleware)

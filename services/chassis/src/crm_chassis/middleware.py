@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,26 +74,63 @@ async def _drain(receive: Receive, budget: int) -> None:
             return
 
 
-class BodySizeLimitMiddleware:
-    """413 problem for a body over ``max_bytes``, by Content-Length or as it streams in.
+BODY_LIMIT = "x-body-limit"
+"""The OpenAPI extension (on the operation) that states a route's own body limit."""
 
-    ``overrides`` maps path patterns (regular expressions matched against the whole path)
-    to their own limit, first match wins: an upload route takes a larger body than the
-    JSON API without raising the limit everywhere. Such a route must read its body as a
-    stream; the limit still stops a client that sends more.
+
+def body_limit(limit: int | str, *, slack: int = 0) -> dict[str, Any]:
+    """``openapi_extra`` of a route that takes a larger body than the default: ``limit``
+    bytes, or the name of a settings field holding them, plus ``slack`` bytes (multipart
+    framing around a file). The OpenAPI shows the resolved number as ``x-body-limit``;
+    merge it with the route's other extras: ``openapi_extra={**DOC, **body_limit(...)}``.
+    """
+    return {BODY_LIMIT: {"limit": limit, "slack": slack}}
+
+
+def declared_body_limits(
+    routes: Iterable[Any], settings: Any
+) -> list[tuple[re.Pattern[str], frozenset[str], int]]:
+    """(path pattern, methods, bytes) of every route declaring :func:`body_limit`; the
+    number is resolved against ``settings`` and written back into the route's OpenAPI."""
+    found = []
+    for route in routes:
+        extra = getattr(route, "openapi_extra", None) or {}
+        spec = extra.get(BODY_LIMIT)
+        if spec is None:
+            continue
+        if isinstance(spec, dict):
+            limit = spec["limit"]
+            value = getattr(settings, limit) if isinstance(limit, str) else limit
+            spec = int(value) + int(spec.get("slack", 0))
+            # A new dict: the router's own route objects are shared between apps.
+            route.openapi_extra = {**extra, BODY_LIMIT: spec}
+        found.append((route.path_regex, frozenset(getattr(route, "methods", None) or ()), spec))
+    return found
+
+
+class BodySizeLimitMiddleware:
+    """413 problem for a body over its limit, by Content-Length or as it streams in.
+
+    The limit is ``max_bytes`` unless the route declares its own with :func:`body_limit`
+    (found among the app's routes at the first request): an upload route takes a
+    larger body than the JSON API without raising the limit everywhere. Such a route
+    must read its body as a stream; the limit still stops a client that sends more.
     """
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.overrides = [(re.compile(p), n) for p, n in (overrides or {}).items()]
+        self.routes: list[tuple[re.Pattern[str], frozenset[str], int]] | None = None
 
-    def limit_for(self, path: str) -> int:
-        """The body limit of ``path``."""
-        for pattern, limit in self.overrides:
-            if pattern.fullmatch(path):
+    def limit_for(self, scope: Scope) -> int:
+        """The body limit of the request in ``scope``."""
+        if self.routes is None:
+            app = scope["app"]
+            settings = getattr(app.state, "settings", None)
+            self.routes = declared_body_limits(app.router.routes, settings)
+        path, method = scope.get("path", ""), scope.get("method", "")
+        for pattern, methods, limit in self.routes:
+            if (not methods or method in methods) and pattern.match(path):
                 return limit
         return self.max_bytes
 
@@ -100,7 +138,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.limit_for(scope.get("path", ""))
+        max_bytes = self.limit_for(scope)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > max_bytes:
             if int(length) <= LINGER_BYTES:

@@ -42,9 +42,8 @@ class ServiceSettings(SharedSettings):
     db_pool_size: int = 20
     """Pooled connections (and as many again in overflow under a burst)."""
     max_body_bytes: int = 1_048_576
-    body_limit_overrides: dict[str, int] = {}
-    """Path pattern (regex, matched against the whole path) -> body limit for those paths,
-    e.g. ``{"/v1/contacts/[^/]+/attachments": 27_262_976}`` for uploads. First match wins."""
+    """The default body limit; a route that takes more declares it with
+    ``crm_chassis.middleware.body_limit``."""
     outbox_batch_size: int = 1000
     run_background: bool = True
     """Run the outbox relay, consumers and job runner inside the API process."""

@@ -14,6 +14,14 @@ def _phone_region(request: Request) -> str:
     return request.app.state.settings.default_phone_region
 
 
+def region_of(call: Any) -> str:
+    """The region national phone numbers of this call are read in (the tenant default)."""
+    return call.settings.default_phone_region if call.settings else DEFAULT_REGION
+
+
+DEFAULT_REGION = "US"
+
+
 PhoneRegionDep = Annotated[str, Depends(_phone_region)]
 READ = [require_scope("contacts:read")]
 WRITE = [require_scope("contacts:write")]

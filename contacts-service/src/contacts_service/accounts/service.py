@@ -26,6 +26,7 @@ from contacts_service.accounts.view import ACCOUNT
 from contacts_service.contacts import events as contact_events
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.custom_fields.service import checked_values
+from contacts_service.deps import region_of
 
 
 async def _check_parent(
@@ -46,7 +47,8 @@ async def _check_parent(
         )
 
 
-async def create(call: Call, data: AccountWrite, *, phone_region: str) -> Account:
+async def create(call: Call, data: AccountWrite, *, phone_region: str | None = None) -> Account:
+    phone_region = phone_region or region_of(call)
     ACCOUNT.check_writable(call.actor, data.model_dump(exclude_unset=True))
     repo = AccountRepository(call.session, call.actor)
     await _check_parent(repo, None, data.parent_id)
@@ -76,8 +78,14 @@ async def list_page(
 
 
 async def patch(
-    call: Call, account_id: UUID, body: Any, *, if_match: str | None, phone_region: str
+    call: Call,
+    account_id: UUID,
+    body: Any,
+    if_match: str | None = None,
+    *,
+    phone_region: str | None = None,
 ) -> Account:
+    phone_region = phone_region or region_of(call)
     repo = AccountRepository(call.session, call.actor)
     account = await load_for_update(repo, account_id, if_match)
     model, _ = patch_model(ACCOUNT, call.actor, account, AccountWrite, body)
@@ -102,7 +110,7 @@ async def patch(
     return account
 
 
-async def delete(call: Call, account_id: UUID, *, if_match: str | None) -> None:
+async def delete(call: Call, account_id: UUID, if_match: str | None = None) -> None:
     repo = AccountRepository(call.session, call.actor)
     account = await load_for_update(repo, account_id, if_match)
     # Unlink the account's contacts and children explicitly (not by the FK's SET NULL)
@@ -118,3 +126,15 @@ async def delete(call: Call, account_id: UUID, *, if_match: str | None) -> None:
         await emit(call.session, events.updated(child, ["parent_id"]))
     await emit(call.session, events.deleted(account))
     await repo.delete(account)
+
+
+class Accounts:
+    """The use cases behind ``crud_router``: accounts as callers see them."""
+
+    view = ACCOUNT
+    write = AccountWrite
+    create = staticmethod(create)
+    get = staticmethod(get)
+    page = staticmethod(list_page)
+    patch = staticmethod(patch)
+    delete = staticmethod(delete)

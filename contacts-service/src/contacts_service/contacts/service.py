@@ -25,6 +25,7 @@ from contacts_service.contacts.repository import ContactFilters, ContactReposito
 from contacts_service.contacts.schemas import ContactWrite
 from contacts_service.contacts.view import CONTACT
 from contacts_service.custom_fields.service import checked_values
+from contacts_service.deps import region_of
 from contacts_service.links import service as links
 
 
@@ -35,7 +36,8 @@ async def _company_of(call: Call, account_id: UUID | None) -> str | None:
     return account.name if account else None
 
 
-async def create(call: Call, data: ContactWrite, *, phone_region: str) -> Contact:
+async def create(call: Call, data: ContactWrite, *, phone_region: str | None = None) -> Contact:
+    phone_region = phone_region or region_of(call)
     CONTACT.check_writable(call.actor, data.model_dump(exclude_unset=True))
     if data.account_id is not None:
         await links.require_account(call.session, call.actor, data.account_id)
@@ -73,8 +75,14 @@ async def list_page(
 
 
 async def patch(
-    call: Call, contact_id: UUID, body: Any, *, if_match: str | None, phone_region: str
+    call: Call,
+    contact_id: UUID,
+    body: Any,
+    if_match: str | None = None,
+    *,
+    phone_region: str | None = None,
 ) -> Contact:
+    phone_region = phone_region or region_of(call)
     repo = ContactRepository(call.session, call.actor)
     contact = await load_for_update(repo, contact_id, if_match)
     if contact.erased_at is not None:
@@ -109,8 +117,20 @@ async def patch(
     return contact
 
 
-async def delete(call: Call, contact_id: UUID, *, if_match: str | None) -> None:
+async def delete(call: Call, contact_id: UUID, if_match: str | None = None) -> None:
     repo = ContactRepository(call.session, call.actor)
     contact = await load_for_update(repo, contact_id, if_match)
     await emit(call.session, events.deleted(contact))
     await repo.delete(contact)
+
+
+class Contacts:
+    """The use cases behind ``crud_router``: contacts as callers see them."""
+
+    view = CONTACT
+    write = ContactWrite
+    create = staticmethod(create)
+    get = staticmethod(get)
+    page = staticmethod(list_page)
+    patch = staticmethod(patch)
+    delete = staticmethod(delete)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,18 +40,20 @@ JSON = "application/json"
 
 @dataclass(frozen=True)
 class Call:
-    """Who is calling and the session their request writes through."""
+    """Who is calling, the session their request writes through, and the app's settings
+    (``None`` when a use case is called from a job or a consumer)."""
 
     session: AsyncSession
     actor: Actor
+    settings: Any = None
 
     @property
     def tenant_id(self) -> UUID:
         return self.actor.tenant_id
 
 
-def _call(session: SessionDep, actor: ActorDep) -> Call:
-    return Call(session=session, actor=actor)
+def _call(request: Request, session: SessionDep, actor: ActorDep) -> Call:
+    return Call(session=session, actor=actor, settings=request.app.state.settings)
 
 
 CallDep = Annotated[Call, Depends(_call)]
@@ -269,7 +271,9 @@ class Crud(Generic[E]):
     async def get(self, call: Call, id_: UUID) -> Any:
         return await self.repo(call).require(id_)
 
-    async def page(self, call: Call, params: PageParams) -> tuple[list[Any], str | None]:
+    async def page(
+        self, call: Call, params: PageParams, filters: Any = None
+    ) -> tuple[list[Any], str | None]:
         return await self.repo(call).page(params)
 
     async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Any:

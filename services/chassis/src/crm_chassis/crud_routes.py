@@ -1,28 +1,53 @@
-"""The five routes of a plain resource, made from its :class:`~crm_chassis.crud.Crud`.
+"""The five routes of a resource, made from its use cases.
 
 ``crud_router(PIPELINES, scope="sales")`` answers ``POST``/``GET`` on the collection and
 ``GET``/``PATCH``/``DELETE`` on ``{id}``, with the chassis' semantics: 201 with
 ``Location`` and ``ETag``, keyset pages, ``If-Match``, JSON Merge Patch, visibility and
-field allow-lists, one event per change. A resource with more to say writes its routes
-by hand from the same helpers. (No ``from __future__ import annotations`` here: FastAPI
+field allow-lists, one event per change. The use cases are a
+:class:`~crm_chassis.crud.Crud`, or any :class:`Resource` of a service's own (contacts
+derive columns and check custom fields). A resource with more to say adds its routes
+beside these, from the same helpers. (No ``from __future__ import annotations`` here: FastAPI
 reads the route signatures built below as real objects.)
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel
 
 from crm_chassis.auth import require_scope
-from crm_chassis.crud import CallDep, Crud
+from crm_chassis.crud import Call, CallDep, View
 from crm_chassis.http import IfMatchDep
 from crm_chassis.openapi import MERGE_PATCH
-from crm_chassis.pagination import Page, PageParamsDep
+from crm_chassis.pagination import Page, PageParams, PageParamsDep
 
 
-def crud_router(crud: Crud[Any], *, scope: str, tags: list[Any] | None = None) -> APIRouter:
+class Resource(Protocol):
+    """The use cases behind the five routes (``Crud`` is one)."""
+
+    view: View[Any]
+    write: type[BaseModel]
+
+    async def create(self, call: Call, data: Any) -> Any: ...
+    async def get(self, call: Call, id_: UUID) -> Any: ...
+    async def page(
+        self, call: Call, params: PageParams, filters: Any = None
+    ) -> tuple[list[Any], str | None]: ...
+    async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Any: ...
+    async def delete(self, call: Call, id_: UUID, if_match: str | None) -> None: ...
+
+
+def crud_router(
+    crud: Resource,
+    *,
+    scope: str,
+    tags: list[Any] | None = None,
+    filters: type[BaseModel] | None = None,
+) -> APIRouter:
     """Routes of ``crud``'s resource under ``crud.view.path``, guarded by
-    ``<scope>:read`` and ``<scope>:write``."""
+    ``<scope>:read`` and ``<scope>:write``; ``filters``, a model of query parameters the
+    list takes (passed to ``crud.page``)."""
     view, write, read = crud.view, crud.write, crud.view.schema
     name = view.name
     assert view.path, "the resource's View needs its path"
@@ -32,8 +57,19 @@ def crud_router(crud: Crud[Any], *, scope: str, tags: list[Any] | None = None) -
     async def create(body: write, call: CallDep) -> Response:  # type: ignore[valid-type]
         return view.created(call.actor, await crud.create(call, body))
 
-    async def list_(call: CallDep, page: PageParamsDep) -> Response:
-        return view.page(call.actor, *await crud.page(call, page))
+    if filters is None:
+
+        async def list_(call: CallDep, page: PageParamsDep) -> Response:
+            return view.page(call.actor, *await crud.page(call, page))
+
+    else:
+
+        async def list_(  # type: ignore[misc]
+            call: CallDep,
+            page: PageParamsDep,
+            query: Annotated[filters, Query()],  # type: ignore[valid-type]
+        ) -> Response:
+            return view.page(call.actor, *await crud.page(call, page, query))
 
     async def get(id: UUID, call: CallDep) -> Response:
         return view.one(call.actor, await crud.get(call, id))

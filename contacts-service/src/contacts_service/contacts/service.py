@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.crud import (
-    Call,
-    changed_columns,
-    load_for_update,
-    patch_model,
-    removed_keys,
-    set_columns,
-)
+from crm_chassis.crud import Call, Crud, changed_columns, load_for_update, patch_model, set_columns
 from crm_chassis.errors import Conflict
 from crm_chassis.outbox import emit
-from crm_chassis.pagination import PageParams
 
 from contacts_service.accounts.repository import AccountRepository
 from contacts_service.contacts import events
 from contacts_service.contacts.derive import columns
 from contacts_service.contacts.models import Contact
-from contacts_service.contacts.repository import ContactFilters, ContactRepository
+from contacts_service.contacts.repository import ContactRepository
 from contacts_service.contacts.schemas import ContactWrite
 from contacts_service.contacts.view import CONTACT
-from contacts_service.custom_fields.service import checked_values
+from contacts_service.custom_fields.service import custom_of
 from contacts_service.deps import region_of
 from contacts_service.links import service as links
 
@@ -37,19 +29,12 @@ async def _company_of(call: Call, account_id: UUID | None) -> str | None:
 
 
 async def create(call: Call, data: ContactWrite, *, phone_region: str | None = None) -> Contact:
-    phone_region = phone_region or region_of(call)
+    region = phone_region or region_of(call)
     CONTACT.check_writable(call.actor, data.model_dump(exclude_unset=True))
     if data.account_id is not None:
         await links.require_account(call.session, call.actor, data.account_id)
-    custom = await checked_values(
-        call.session,
-        call.tenant_id,
-        "contact",
-        data.custom,
-        phone_region=phone_region,
-        enforce_required=True,
-    )
-    values = columns(data, phone_region=phone_region, custom=custom)
+    custom = await custom_of(call, "contact", data.custom, phone_region=region)
+    values = columns(data, phone_region=region, custom=custom)
     if values["company"] is None:
         values["company"] = await _company_of(call, data.account_id)
     contact = await ContactRepository(call.session, call.actor).add(
@@ -63,17 +48,6 @@ async def create(call: Call, data: ContactWrite, *, phone_region: str | None = N
     return contact
 
 
-async def get(call: Call, contact_id: UUID) -> Contact:
-    return await ContactRepository(call.session, call.actor).require(contact_id)
-
-
-async def list_page(
-    call: Call, params: PageParams, filters: ContactFilters
-) -> tuple[list[Contact], str | None]:
-    repo = ContactRepository(call.session, call.actor)
-    return await repo.page(params, repo.filtered(filters))
-
-
 async def patch(
     call: Call,
     contact_id: UUID,
@@ -82,22 +56,14 @@ async def patch(
     *,
     phone_region: str | None = None,
 ) -> Contact:
-    phone_region = phone_region or region_of(call)
+    region = phone_region or region_of(call)
     repo = ContactRepository(call.session, call.actor)
     contact = await load_for_update(repo, contact_id, if_match)
     if contact.erased_at is not None:
         raise Conflict(f"Contact {contact_id} was erased; it takes no personal data again")
     model, _ = patch_model(CONTACT, call.actor, contact, ContactWrite, body)
-    custom = await checked_values(
-        call.session,
-        call.tenant_id,
-        "contact",
-        model.custom,
-        phone_region=phone_region,
-        enforce_required=False,
-        removed=removed_keys(body),
-    )
-    new = columns(model, phone_region=phone_region, custom=custom)
+    custom = await custom_of(call, "contact", model.custom, phone_region=region, patch=body)
+    new = columns(model, phone_region=region, custom=custom)
     changed = changed_columns(contact, new, ignore=["search_text"])
     if not changed:
         return contact
@@ -117,20 +83,15 @@ async def patch(
     return contact
 
 
-async def delete(call: Call, contact_id: UUID, if_match: str | None = None) -> None:
-    repo = ContactRepository(call.session, call.actor)
-    contact = await load_for_update(repo, contact_id, if_match)
-    await emit(call.session, events.deleted(contact))
-    await repo.delete(contact)
+class Contacts(Crud[Contact]):
+    """The use cases behind ``crud_router``: the chassis' get, page and delete; a
+    contact's own create and patch (derived columns, custom fields, links, consent)."""
 
+    def __init__(self) -> None:
+        super().__init__(ContactRepository, CONTACT, ContactWrite, events.CONTACT_EVENTS)
 
-class Contacts:
-    """The use cases behind ``crud_router``: contacts as callers see them."""
+    async def create(self, call: Call, data: Any) -> Contact:
+        return await create(call, data)
 
-    view = CONTACT
-    write = ContactWrite
-    create = staticmethod(create)
-    get = staticmethod(get)
-    page = staticmethod(list_page)
-    patch = staticmethod(patch)
-    delete = staticmethod(delete)
+    async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Contact:
+        return await patch(call, id_, body, if_match)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.crud import Call, View, load_for_update, patch_model, set_columns
+from crm_chassis.crud import (
+    Call,
+    View,
+    load_for_update,
+    patch_model,
+    removed_keys,
+    set_columns,
+)
 from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Conflict, ValidationFailed
 from crm_chassis.outbox import emit
@@ -72,6 +79,22 @@ async def checked_values(
     if errors:
         raise ValidationFailed("Some custom field values are invalid", errors=errors)
     return out
+
+
+async def custom_of(
+    call: Call, object_type: str, values: dict[str, Any], *, phone_region: str, patch: Any = None
+) -> dict[str, Any]:
+    """A record's custom values checked for a create, or for a merge ``patch`` (whose
+    nulls remove keys, and which does not enforce required fields)."""
+    return await checked_values(
+        call.session,
+        call.tenant_id,
+        object_type,
+        values,
+        phone_region=phone_region,
+        enforce_required=patch is None,
+        removed=set() if patch is None else removed_keys(patch),
+    )
 
 
 CUSTOM_FIELD = View("custom_field", CustomFieldRead, path="/v1/custom-fields")

@@ -274,7 +274,8 @@ class Crud(Generic[E]):
     async def page(
         self, call: Call, params: PageParams, filters: Any = None
     ) -> tuple[list[Any], str | None]:
-        return await self.repo(call).page(params)
+        repo = self.repo(call)
+        return await repo.page(params, None if filters is None else repo.filtered(filters))
 
     async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Any:
         repo = self.repo(call)

@@ -160,6 +160,11 @@ class TenantRepository(Generic[M]):
         stmt = self.select(func.count()).select_from(self.model)
         return int((await self.session.execute(stmt)).scalar_one())
 
+    def filtered(self, filters: Any) -> Select[Any]:
+        """The visible rows matching a resource's list filters (a model of query
+        parameters); a repository with filters overrides it."""
+        return self.select()
+
     async def page(
         self,
         params: PageParams,

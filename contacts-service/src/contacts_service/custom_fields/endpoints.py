@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, status
 
 from contacts_service.custom_fields import service
 from contacts_service.custom_fields.schemas import CustomFieldCreate, CustomFieldRead, ObjectType
-from contacts_service.custom_fields.service import CUSTOM_FIELD
+from contacts_service.custom_fields.service import CUSTOM_FIELD, CUSTOM_FIELDS
 
 router = APIRouter(prefix="/v1/custom-fields", tags=["custom fields"])
 READ = [require_scope("contacts:read")]
@@ -20,7 +20,7 @@ ADMIN = [require_scope("contacts:admin")]
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=ADMIN)
 async def create_custom_field(body: CustomFieldCreate, call: CallDep) -> CustomFieldRead:
-    return CUSTOM_FIELD.created(call.actor, await service.create(call, body))
+    return CUSTOM_FIELD.created(call.actor, await CUSTOM_FIELDS.create(call, body))
 
 
 @router.get("", dependencies=READ)
@@ -32,7 +32,7 @@ async def list_custom_fields(
 
 @router.get("/{field_id:uuid}", dependencies=READ)
 async def get_custom_field(field_id: UUID, call: CallDep) -> CustomFieldRead:
-    return CUSTOM_FIELD.one(call.actor, await service.get(call, field_id))
+    return CUSTOM_FIELD.one(call.actor, await CUSTOM_FIELDS.get(call, field_id))
 
 
 @router.patch("/{field_id:uuid}", dependencies=ADMIN)
@@ -42,10 +42,10 @@ async def patch_custom_field(
     if_match: IfMatchDep = None,
     body: Annotated[Any, Body()] = None,
 ) -> CustomFieldRead:
-    field = await service.patch(call, field_id, body, if_match=if_match)
+    field = await CUSTOM_FIELDS.patch(call, field_id, body, if_match)
     return CUSTOM_FIELD.one(call.actor, field)
 
 
 @router.delete("/{field_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=ADMIN)
 async def delete_custom_field(field_id: UUID, call: CallDep, if_match: IfMatchDep = None) -> None:
-    await service.delete(call, field_id, if_match=if_match)
+    await CUSTOM_FIELDS.delete(call, field_id, if_match)

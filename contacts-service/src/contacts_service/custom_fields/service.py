@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.crud import (
-    Call,
-    View,
-    load_for_update,
-    patch_model,
-    removed_keys,
-    set_columns,
-)
+from crm_chassis.crud import Call, Crud, View, removed_keys
 from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Conflict, ValidationFailed
-from crm_chassis.outbox import emit
 from crm_chassis.repository import TenantRepository
 from crm_proto.events.contacts import (
     CustomFieldCreated,
@@ -109,20 +101,6 @@ EVENTS = EntityEvents(
 )
 
 
-async def create(call: Call, data: CustomFieldCreate) -> CustomField:
-    repo = CustomFieldRepository(call.session, call.actor)
-    if await repo.keyed(data.object_type, data.key):
-        raise Conflict(f"A {data.object_type} field with key {data.key!r} exists")
-    values = data.model_dump(mode="json")
-    field = await repo.add(CustomField(tenant_id=call.tenant_id, **values))
-    await emit(call.session, EVENTS.created(field))
-    return field
-
-
-async def get(call: Call, field_id: UUID) -> CustomField:
-    return await CustomFieldRepository(call.session, call.actor).require(field_id)
-
-
 async def list_all(call: Call, object_type: str | None) -> list[CustomField]:
     repo = CustomFieldRepository(call.session, call.actor)
     stmt = repo.select().order_by(CustomField.object_type, CustomField.key)
@@ -131,33 +109,42 @@ async def list_all(call: Call, object_type: str | None) -> list[CustomField]:
     return await repo.list(stmt)
 
 
-async def patch(call: Call, field_id: UUID, body: Any, *, if_match: str | None) -> CustomField:
-    # Locked: two concurrent patches of one field run one after the other, and the
-    # second one's If-Match then sees the first one's version (412), never a stale row.
-    repo = CustomFieldRepository(call.session, call.actor)
-    field = await load_for_update(repo, field_id, if_match)
-    model, changed = patch_model(CUSTOM_FIELD, call.actor, field, CustomFieldUpdate, body)
-    try:
-        _check_options(FieldType(field.type), model.options)
-    except ValueError as exc:
-        raise ValidationFailed(
-            str(exc), errors=[{"field": "options", "message": str(exc)}]
-        ) from None
-    if changed:
-        set_columns(field, model.model_dump(), changed)
-        await call.session.flush()
-        await emit(call.session, EVENTS.updated(field, changed))
-    return field
+class CustomFields(Crud[CustomField]):
+    """Definitions: one key per object type; a patch may not change a type's options
+    into an invalid set; deleting a definition deletes its values."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            CustomFieldRepository,
+            CUSTOM_FIELD,
+            CustomFieldCreate,
+            EVENTS,
+            update=CustomFieldUpdate,
+            columns=lambda model: model.model_dump(mode="json"),
+        )
+
+    async def check_create(self, call: Call, data: Any) -> None:
+        if await CustomFieldRepository(call.session, call.actor).keyed(data.object_type, data.key):
+            raise Conflict(f"A {data.object_type} field with key {data.key!r} exists")
+
+    async def check_patch(self, call: Call, entity: Any, model: Any, changed: list[str]) -> None:
+        try:
+            _check_options(FieldType(entity.type), model.options)
+        except ValueError as exc:
+            raise ValidationFailed(
+                str(exc), errors=[{"field": "options", "message": str(exc)}]
+            ) from None
+
+    async def before_delete(self, call: Call, entity: Any) -> None:
+        from contacts_service.accounts.repository import AccountRepository
+        from contacts_service.contacts.repository import ContactRepository
+
+        records = ContactRepository if entity.object_type == "contact" else AccountRepository
+        # Values go with their definition, in one statement; the event tells consumers.
+        await records(call.session, call.tenant_id).drop_custom_key(entity.key)
+
+    def deleted_event(self, entity: Any) -> Any:
+        return EVENTS.deleted(entity, object_type=entity.object_type, key=entity.key)
 
 
-async def delete(call: Call, field_id: UUID, *, if_match: str | None) -> None:
-    from contacts_service.accounts.repository import AccountRepository
-    from contacts_service.contacts.repository import ContactRepository
-
-    repo = CustomFieldRepository(call.session, call.actor)
-    field = await load_for_update(repo, field_id, if_match)
-    records = ContactRepository if field.object_type == "contact" else AccountRepository
-    # Values go with their definition, in one statement; the event tells consumers.
-    await records(call.session, call.tenant_id).drop_custom_key(field.key)
-    await emit(call.session, EVENTS.deleted(field, object_type=field.object_type, key=field.key))
-    await repo.delete(field)
+CUSTOM_FIELDS = CustomFields()

@@ -17,25 +17,25 @@ from contacts_service.lists.schemas import (
     MemberIds,
     MembershipChange,
 )
-from contacts_service.lists.service import LIST
+from contacts_service.lists.service import LIST, LISTS
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=WRITE)
 async def create_list(body: ListCreate, call: CallDep) -> ListRead:
-    return LIST.created(call.actor, await service.create(call, body))
+    return LIST.created(call.actor, await LISTS.create(call, body))
 
 
 @router.get("", dependencies=READ)
 async def list_lists(call: CallDep, page: PageParamsDep) -> Page[ListRead]:
-    rows, cursor = await service.list_page(call, page)
+    rows, cursor = await LISTS.page(call, page)
     return LIST.page(call.actor, await service.with_sizes(call, rows), cursor)
 
 
 @router.get("/{list_id:uuid}", dependencies=READ)
 async def get_list(list_id: UUID, call: CallDep) -> ListRead:
-    (lst,) = await service.with_sizes(call, [await service.get(call, list_id)])
+    (lst,) = await service.with_sizes(call, [await LISTS.get(call, list_id)])
     return LIST.one(call.actor, lst)
 
 
@@ -46,13 +46,13 @@ async def patch_list(
     if_match: IfMatchDep = None,
     body: Annotated[Any, Body()] = None,
 ) -> ListRead:
-    lst = await service.patch(call, list_id, body, if_match=if_match)
+    lst = await LISTS.patch(call, list_id, body, if_match)
     return LIST.one(call.actor, (await service.with_sizes(call, [lst]))[0])
 
 
 @router.delete("/{list_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_list(list_id: UUID, call: CallDep, if_match: IfMatchDep = None) -> None:
-    await service.delete(call, list_id, if_match=if_match)
+    await LISTS.delete(call, list_id, if_match)
 
 
 @router.get("/{list_id:uuid}/members", dependencies=READ)

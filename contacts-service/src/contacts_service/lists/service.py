@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.crud import Call, View, load_for_update, patch_model, set_columns
+from crm_chassis.crud import Call, Crud, View, load_for_update
 from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Conflict
 from crm_chassis.outbox import emit
@@ -63,41 +63,29 @@ async def with_sizes(call: Call, lists: list[StaticList]) -> list[StaticList]:
     return lists
 
 
-async def create(call: Call, data: ListCreate) -> StaticList:
-    repo = ListRepository(call.session, call.actor)
-    await _unique_name(repo, data.object_type, data.name)
-    values = data.model_dump(mode="json")
-    lst = await repo.add(StaticList(tenant_id=call.tenant_id, **values))
-    await emit(call.session, EVENTS.created(lst))
-    return lst
+class Lists(Crud[StaticList]):
+    """Static lists: one name per object type among a tenant's lists."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ListRepository,
+            LIST,
+            ListCreate,
+            EVENTS,
+            update=ListUpdate,
+            columns=lambda model: model.model_dump(mode="json"),
+        )
+
+    async def check_create(self, call: Call, data: Any) -> None:
+        await _unique_name(ListRepository(call.session, call.actor), data.object_type, data.name)
+
+    async def check_patch(self, call: Call, entity: Any, model: Any, changed: list[str]) -> None:
+        if "name" in changed:
+            repo = ListRepository(call.session, call.actor)
+            await _unique_name(repo, entity.object_type, model.name)
 
 
-async def get(call: Call, list_id: UUID) -> StaticList:
-    return await ListRepository(call.session, call.actor).require(list_id)
-
-
-async def list_page(call: Call, params: PageParams) -> tuple[list[StaticList], str | None]:
-    return await ListRepository(call.session, call.actor).page(params)
-
-
-async def patch(call: Call, list_id: UUID, body: Any, *, if_match: str | None) -> StaticList:
-    repo = ListRepository(call.session, call.actor)
-    lst = await load_for_update(repo, list_id, if_match)
-    model, changed = patch_model(LIST, call.actor, lst, ListUpdate, body)
-    if "name" in changed:
-        await _unique_name(repo, lst.object_type, model.name)
-    if changed:
-        set_columns(lst, model.model_dump(), changed)
-        await call.session.flush()
-        await emit(call.session, EVENTS.updated(lst, changed))
-    return lst
-
-
-async def delete(call: Call, list_id: UUID, *, if_match: str | None) -> None:
-    repo = ListRepository(call.session, call.actor)
-    lst = await load_for_update(repo, list_id, if_match)
-    await emit(call.session, EVENTS.deleted(lst))
-    await repo.delete(lst)
+LISTS = Lists()
 
 
 async def add_members(call: Call, list_id: UUID, ids: list[UUID]) -> tuple[list[UUID], list[UUID]]:
@@ -128,7 +116,7 @@ async def members_page(
     call: Call, list_id: UUID, params: PageParams
 ) -> tuple[list[ListMember], str | None]:
     """The members the caller may see, most recently added first."""
-    lst = await get(call, list_id)
+    lst = await LISTS.get(call, list_id)
     model = Contact if lst.object_type == "contact" else Account
     stmt = MemberRepository(call.session, call.actor).of_list(lst.id, model, call.actor)
     stmt, sort = apply_keyset(

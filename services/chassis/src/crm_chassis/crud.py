@@ -236,11 +236,12 @@ def removed_keys(body: Any, name: str = "custom") -> set[str]:
 
 
 class Crud(Generic[E]):
-    """The use cases of a plain resource (create, get, page, patch, delete), each with
-    its event, for a service whose resource needs no more; a richer one composes the
-    helpers above instead.
+    """The use cases of a resource (create, get, page, patch, delete), each with its
+    event. A resource with rules of its own overrides a hook (``check_create``,
+    ``check_patch``, ``before_delete``, ``deleted_event``) or a whole use case.
 
-    ``columns(write_model)`` gives the stored columns of a write (default: its fields).
+    ``write`` validates a creation, ``update`` (default ``write``) the result of a merge
+    patch; ``columns(model)`` gives the stored columns of either (default: its fields).
     """
 
     def __init__(
@@ -250,19 +251,34 @@ class Crud(Generic[E]):
         write: type[BaseModel],
         events: EntityEvents,
         *,
+        update: type[BaseModel] | None = None,
         columns: Any = None,
     ) -> None:
         self.repository = repository
         self.view = view
         self.write = write
+        self.update = update or write
         self.events = events
         self.columns = columns or (lambda data: data.model_dump(mode="python"))
 
     def repo(self, call: Call) -> TenantRepository[Any]:
         return self.repository(call.session, call.actor)
 
-    async def create(self, call: Call, data: BaseModel) -> Any:
+    async def check_create(self, call: Call, data: Any) -> None:
+        """Rules a creation must meet beyond its schema (a 4xx when it does not)."""
+
+    async def check_patch(self, call: Call, entity: Any, model: Any, changed: list[str]) -> None:
+        """Rules a change must meet beyond its schema; the entity is not changed yet."""
+
+    async def before_delete(self, call: Call, entity: Any) -> None:
+        """What goes with the entity (in the same transaction)."""
+
+    def deleted_event(self, entity: Any) -> Any:
+        return self.events.deleted(entity)
+
+    async def create(self, call: Call, data: Any) -> Any:
         self.view.check_writable(call.actor, data.model_dump(exclude_unset=True))
+        await self.check_create(call, data)
         model = self.repository.model
         entity = await self.repo(call).add(model(tenant_id=call.tenant_id, **self.columns(data)))
         await emit(call.session, self.events.created(entity))
@@ -280,9 +296,10 @@ class Crud(Generic[E]):
     async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Any:
         repo = self.repo(call)
         entity = await load_for_update(repo, id_, if_match)
-        model, _ = patch_model(self.view, call.actor, entity, self.write, body)
+        model, _ = patch_model(self.view, call.actor, entity, self.update, body)
         new = self.columns(model)
         changed = changed_columns(entity, new)
+        await self.check_patch(call, entity, model, changed)
         if changed:
             set_columns(entity, new, changed)
             repo.check_holdable(entity)
@@ -293,5 +310,6 @@ class Crud(Generic[E]):
     async def delete(self, call: Call, id_: UUID, if_match: str | None) -> None:
         repo = self.repo(call)
         entity = await load_for_update(repo, id_, if_match)
-        await emit(call.session, self.events.deleted(entity))
+        await self.before_delete(call, entity)
+        await emit(call.session, self.deleted_event(entity))
         await repo.delete(entity)

@@ -64,103 +64,65 @@ UPLOAD_BODY = {
 }
 
 
-async def _upload(
-    kind: str,
-    record_id: UUID,
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    store: ObjectStore,
-    policy: UploadPolicy,
-) -> AttachmentRead:
-    # Check the record in a short transaction of its own, so a wrong id answers 404 at
-    # once and no pooled connection idles in the request session during a slow upload.
-    async with transaction(request.app.state.sessions) as check:
-        await require_record(check, principal, kind, record_id)
-    attachment = await service.add(
-        session=session,
-        store=store,
-        who=principal,
-        kind=kind,
-        record_id=record_id,
-        uploaded_by=principal.user_id,
-        upload=FilePart(request.stream(), request.headers.get("content-type")),
-        policy=policy,
+def _record_routes(kind: str) -> None:
+    """Upload to and list the attachments of a contact or an account."""
+
+    async def upload(
+        record_id: UUID,
+        request: Request,
+        session: SessionDep,
+        principal: PrincipalDep,
+        response: Response,
+        store: StoreDep,
+        policy: PolicyDep,
+    ) -> AttachmentRead:
+        # Check the record in a short transaction of its own, so a wrong id answers 404 at
+        # once and no pooled connection idles in the request session during a slow upload.
+        async with transaction(request.app.state.sessions) as check:
+            await require_record(check, principal, kind, record_id)
+        attachment = await service.add(
+            session=session,
+            store=store,
+            who=principal,
+            kind=kind,
+            record_id=record_id,
+            uploaded_by=principal.user_id,
+            upload=FilePart(request.stream(), request.headers.get("content-type")),
+            policy=policy,
+        )
+        response.headers["Location"] = f"/v1/attachments/{attachment.id}"
+        set_etag(response, attachment.version)
+        return AttachmentRead.model_validate(attachment)
+
+    async def list_(
+        record_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
+    ) -> Page[AttachmentRead]:
+        rows, cursor = await service.list_page(
+            session=session, who=principal, kind=kind, record_id=record_id, params=page
+        )
+        return Page(data=[AttachmentRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+    path = f"/{kind}s/{{record_id:uuid}}/attachments"
+    router.add_api_route(
+        path,
+        upload,
+        methods=["POST"],
+        status_code=status.HTTP_201_CREATED,
+        dependencies=WRITE,
+        name=f"upload_{kind}_attachment",
+        description=f"Attach a document to a {kind} (multipart/form-data, part ``file``).",
+        openapi_extra={
+            **UPLOAD_BODY,
+            **body_limit("attachment_max_bytes", slack=UPLOAD_SLACK_BYTES),
+        },
     )
-    response.headers["Location"] = f"/v1/attachments/{attachment.id}"
-    set_etag(response, attachment.version)
-    return AttachmentRead.model_validate(attachment)
-
-
-@router.post(
-    "/contacts/{contact_id:uuid}/attachments",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=WRITE,
-    openapi_extra={**UPLOAD_BODY, **body_limit("attachment_max_bytes", slack=UPLOAD_SLACK_BYTES)},
-)
-async def upload_contact_attachment(
-    contact_id: UUID,
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    store: StoreDep,
-    policy: PolicyDep,
-) -> AttachmentRead:
-    """Attach a document to a contact (multipart/form-data, part ``file``)."""
-    return await _upload(
-        "contact", contact_id, request, session, principal, response, store, policy
-    )
-
-
-@router.post(
-    "/accounts/{account_id:uuid}/attachments",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=WRITE,
-    openapi_extra={**UPLOAD_BODY, **body_limit("attachment_max_bytes", slack=UPLOAD_SLACK_BYTES)},
-)
-async def upload_account_attachment(
-    account_id: UUID,
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    response: Response,
-    store: StoreDep,
-    policy: PolicyDep,
-) -> AttachmentRead:
-    """Attach a document to an account (multipart/form-data, part ``file``)."""
-    return await _upload(
-        "account", account_id, request, session, principal, response, store, policy
+    router.add_api_route(
+        path, list_, methods=["GET"], dependencies=READ, name=f"list_{kind}_attachments"
     )
 
 
-@router.get("/contacts/{contact_id:uuid}/attachments", dependencies=READ)
-async def list_contact_attachments(
-    contact_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
-) -> Page[AttachmentRead]:
-    rows, cursor = await service.list_page(
-        session=session,
-        who=principal,
-        kind="contact",
-        record_id=contact_id,
-        params=page,
-    )
-    return Page(data=[AttachmentRead.model_validate(r) for r in rows], next_cursor=cursor)
-
-
-@router.get("/accounts/{account_id:uuid}/attachments", dependencies=READ)
-async def list_account_attachments(
-    account_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
-) -> Page[AttachmentRead]:
-    rows, cursor = await service.list_page(
-        session=session,
-        who=principal,
-        kind="account",
-        record_id=account_id,
-        params=page,
-    )
-    return Page(data=[AttachmentRead.model_validate(r) for r in rows], next_cursor=cursor)
+for _kind in ("contact", "account"):
+    _record_routes(_kind)
 
 
 @router.get("/attachments/{attachment_id:uuid}", dependencies=READ)

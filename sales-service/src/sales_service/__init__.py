@@ -1,4 +1,1 @@
-"""sales-service.
-
-Sales force automation: leads, pipelines, deals, products, quotes, orders, tasks, forecast.
-"""
+"""sales-service: sales force automation (S1-S12)."""

@@ -1,7 +1,5 @@
 """sales-service: sales force automation; pipelines first, the rest with their issues."""
 
-from __future__ import annotations
-
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
@@ -14,8 +12,5 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
         name="sales-service",
         settings=settings or SalesSettings(),
         routers=[pipelines_router],
-        description=(
-            "Sales force automation: leads, pipelines, deals, products, "
-            "quotes, orders, tasks, forecast."
-        ),
+        description="Sales force automation: pipelines (leads, deals, quotes and more to come).",
     )

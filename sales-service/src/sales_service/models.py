@@ -1,7 +1,4 @@
-"""Every ORM model of sales-service, imported in one place for Alembic.
-
-Models import ``Base`` from ``sales_service.base``, never from here: this module imports them.
-"""
+"""Every ORM model, for Alembic (models import ``Base`` from ``base.py``, not from here)."""
 
 from sales_service.base import Base
 from sales_service.pipelines.models import Pipeline

@@ -4,27 +4,16 @@ from typing import Any
 
 from crm_chassis.entity_events import EntityEvents
 from crm_proto import CloudEvent
+from crm_proto.events import contacts as contacts_events
 from crm_proto.events.contacts import (
     ConsentChange,
     ContactConsentChanged,
-    ContactCreated,
-    ContactDeleted,
-    ContactSnapshot,
-    ContactUpdated,
 )
 
 from contacts_service.contacts.models import Contact
 from contacts_service.events import events
 
-CONTACT_EVENTS = EntityEvents(
-    events,
-    "crm.contacts.contact",
-    ContactSnapshot,
-    "contact",
-    created=ContactCreated,
-    updated=ContactUpdated,
-    deleted=ContactDeleted,
-)
+CONTACT_EVENTS = EntityEvents.of(events, "crm.contacts.contact", contacts_events)
 snapshot = CONTACT_EVENTS.snapshot
 created = CONTACT_EVENTS.created
 updated = CONTACT_EVENTS.updated

@@ -13,13 +13,10 @@ from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Conflict
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
+from crm_proto.events import contacts as contacts_events
 from crm_proto.events.contacts import (
-    ListCreated,
-    ListDeleted,
     ListMembersAdded,
     ListMembersRemoved,
-    ListSnapshot,
-    ListUpdated,
 )
 
 from contacts_service.accounts.models import Account
@@ -30,15 +27,7 @@ from contacts_service.lists.repository import ListRepository, MemberRepository
 from contacts_service.lists.schemas import ListCreate, ListRead, ListUpdate
 
 LIST = View("list", ListRead, path="/v1/lists")
-EVENTS = EntityEvents(
-    events,
-    "crm.contacts.list",
-    ListSnapshot,
-    "list",
-    created=ListCreated,
-    updated=ListUpdated,
-    deleted=ListDeleted,
-)
+EVENTS = EntityEvents.of(events, "crm.contacts.list", contacts_events)
 
 
 def _records(call: Call, lst: StaticList) -> Any:

@@ -2,20 +2,12 @@ from __future__ import annotations
 
 from crm_chassis.entity_events import EntityEvents
 from crm_proto import CloudEvent
-from crm_proto.events.contacts import NoteCreated, NoteDeleted, NoteSnapshot, NoteUpdated
+from crm_proto.events import contacts as contacts_events
 
 from contacts_service.events import events
 from contacts_service.notes.models import Note
 
-NOTE_EVENTS = EntityEvents(
-    events,
-    "crm.contacts.note",
-    NoteSnapshot,
-    "note",
-    created=NoteCreated,
-    updated=NoteUpdated,
-    deleted=NoteDeleted,
-)
+NOTE_EVENTS = EntityEvents.of(events, "crm.contacts.note", contacts_events)
 created = NOTE_EVENTS.created
 
 

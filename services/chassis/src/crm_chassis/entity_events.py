@@ -2,11 +2,10 @@
 
 A service declares, per aggregate, the proto payload models once::
 
-    ACCOUNT_EVENTS = EntityEvents(
-        events, "crm.contacts.account", AccountSnapshot, "account",
-        created=AccountCreated, updated=AccountUpdated, deleted=AccountDeleted,
-    )
-    await emit(session, ACCOUNT_EVENTS.created(account))
+    PIPELINE_EVENTS = EntityEvents.of(source, "crm.sales.pipeline", crm_proto.events.sales)
+    await emit(session, PIPELINE_EVENTS.created(pipeline))
+
+(``EntityEvents(...)`` names the models itself where they are named otherwise.)
 
 ``sequence`` is the record's version (the deleted event's one past it), so a projection
 can drop an event older than what it holds.
@@ -14,12 +13,15 @@ can drop an event older than what it holds.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from crm_proto import CloudEvent
 from pydantic import BaseModel
 
 from crm_chassis.outbox import EventSource
+
+_KINDS = ("created", "updated", "deleted")
 
 
 class EntityEvents:
@@ -43,6 +45,16 @@ class EntityEvents:
         self.created_model = created
         self.updated_model = updated
         self.deleted_model = deleted
+
+    @classmethod
+    def of(cls, source: EventSource, type_prefix: str, module: ModuleType) -> EntityEvents:
+        """The events of ``type_prefix`` (``crm.sales.pipeline``) whose payload models in
+        ``module`` follow the proto naming: ``PipelineSnapshot``, ``PipelineCreated``,
+        ``PipelineUpdated`` and ``PipelineDeleted``, the snapshot under ``pipeline``."""
+        key = type_prefix.rsplit(".", 1)[1]
+        name = "".join(part.capitalize() for part in key.split("_"))
+        models = {kind: getattr(module, f"{name}{kind.capitalize()}") for kind in _KINDS}
+        return cls(source, type_prefix, getattr(module, f"{name}Snapshot"), key, **models)
 
     def snapshot(self, entity: Any) -> Any:
         return self.snapshot_model.model_validate(entity, from_attributes=True)

@@ -73,7 +73,7 @@ async def test_admin_creates_a_scoped_key_that_can_be_revoked(
     principal = verify_token(issued.json()["access_token"], gateway_settings)
     assert principal.roles == {"agent"}
     assert principal.scopes == {"contacts:read"}
-    assert principal.user_id == key["id"]
+    assert str(principal.user_id) == key["id"]
 
     # Not an admin: cannot mint keys.
     agent = {"Authorization": f"Bearer {issued.json()['access_token']}"}

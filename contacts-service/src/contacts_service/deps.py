@@ -10,7 +10,7 @@ from crm_chassis.openapi import MERGE_PATCH
 from fastapi import Depends, Request
 
 
-def _phone_region(request: Request) -> str:
+async def _phone_region(request: Request) -> str:
     return request.app.state.settings.default_phone_region
 
 
@@ -33,7 +33,7 @@ def steward(*kinds: str) -> list[Any]:
     every field of them: what work over many records at once needs (batch, import,
     duplicate review, merge), since it matches and shows records side by side."""
 
-    def check(actor: ActorDep) -> None:
+    async def check(actor: ActorDep) -> None:
         for kind in kinds:
             if not actor.sees_all or actor.allowed_fields(kind) is not None:
                 raise Forbidden(

@@ -191,7 +191,7 @@ def parse_bearer(header: str | None) -> str:
     return token.strip()
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The verified caller of this request (cached on the request and per token)."""
     cached = getattr(request.state, "actor", None)
     if cached is not None:
@@ -214,7 +214,7 @@ current_principal = current_actor
 def require_scope(scope: str) -> Any:
     """A dependency that answers 403 unless the caller holds ``scope``."""
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         if not actor.has_scope(scope):
             raise Forbidden(f"This needs the scope {scope!r}")
         return actor

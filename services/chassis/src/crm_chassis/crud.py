@@ -52,7 +52,7 @@ class Call:
         return self.actor.tenant_id
 
 
-def _call(request: Request, session: SessionDep, actor: ActorDep) -> Call:
+async def _call(request: Request, session: SessionDep, actor: ActorDep) -> Call:
     return Call(session=session, actor=actor, settings=request.app.state.settings)
 
 

@@ -43,7 +43,7 @@ class PageParams:
     sort: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     sort: Annotated[str | None, Query(max_length=64, pattern=r"^-?[a-z_]+$")] = None,

@@ -2,9 +2,10 @@
 
     python -m crm_testing.runner [-j N] [SUITE ...] [-- PYTEST ARGS]
 
-A suite is a folder of the root ``pyproject.toml``'s pytest ``testpaths``; a folder
-whose tests sit in subfolders (``contacts-service/tests/{unit,integration}``) is one suite
-per subfolder, so the largest package does not run alone at the end. ``SUITE`` selects
+A suite is a folder of the root ``pyproject.toml``'s pytest ``testpaths``, and each of
+its subfolders with tests (``contacts-service/tests/{unit,integration}``,
+``tests/faults``) is one suite of its own, so the largest package does not run alone at
+the end. ``SUITE`` selects
 suites by path prefix (``contacts-service``, ``gateway``). Each process starts its own
 embedded PostgreSQL and NATS (the ``crm_testing`` plugin), so databases, streams and
 durable consumer names never meet. Suites start longest first, by the durations of the
@@ -67,10 +68,9 @@ def suites(root: Path) -> list[str]:
         folder = root / testpath
         nested = sorted(p for p in folder.iterdir() if p.is_dir() and _has_tests(p))
         top_level = any(folder.glob("test_*.py"))
-        if nested and not top_level:
-            found += [str(p.relative_to(root)) for p in nested]
-        elif folder.is_dir():
+        if folder.is_dir() and (top_level or not nested):
             found.append(testpath)
+        found += [str(p.relative_to(root)) for p in nested]
     return found
 
 
@@ -116,7 +116,18 @@ def _start(suite: Suite, root: Path, pytest_args: list[str]) -> Suite:
     suite.handle = suite.log.open("wb")
     suite.started = time.monotonic()
     suite.proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", suite.path, "-q", "-p", "no:cacheprovider", *pytest_args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            suite.path,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            # a subfolder that is a suite of its own (tests/faults) runs only there
+            *(f"--ignore={other}" for other in suites(root) if other.startswith(f"{suite.path}/")),
+            *pytest_args,
+        ],
         cwd=root,
         stdin=subprocess.DEVNULL,
         stdout=suite.handle,

@@ -18,12 +18,21 @@ def workspace(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def test_the_largest_package_is_split_into_its_test_folders() -> None:
-    found = runner.suites(find_repo_root())
+def test_the_largest_package_is_split_into_its_test_folders_and_shards() -> None:
+    root = find_repo_root()
+    found = runner.suites(root)
     assert "contacts-service/tests/unit" in found
-    assert "contacts-service/tests/integration" in found
+    shards = [f"contacts-service/tests/integration#{k}of2" for k in (1, 2)]
+    assert set(shards) <= set(found)
     assert "contacts-service/tests" not in found
-    assert {"tests", "gateway/tests", "services/chassis/tests", "deploy/local/tests"} <= set(found)
+    assert {"tests", "tests/faults", "gateway/tests", "services/chassis/tests"} <= set(found)
+    # The shards deal every file out once.
+    dealt = [f for shard in shards for f in runner._targets(root, shard)]
+    every = sorted(
+        str(p.relative_to(root))
+        for p in (root / "contacts-service/tests/integration").rglob("test_*.py")
+    )
+    assert sorted(dealt) == every and len(set(dealt)) == len(dealt)
 
 
 def test_counts_of_every_suite_add_up_and_a_failure_fails_the_run(

@@ -23,12 +23,14 @@ def make_app(engine, sessions) -> tuple[FastAPI, asyncio.Event, list[int]]:
     app.state.engine, app.state.sessions = engine, sessions
     install_problem_handlers(app)
     release, failures = asyncio.Event(), [0]
+    app.state.entered = asyncio.Event()  # set once a waiting request holds its key
 
     @app.post("/widgets", status_code=201)
     async def create(body: dict, session: SessionDep) -> dict:
         session.add(Widget(tenant_id=uuid4(), name=body["name"]))
         await session.flush()
         if body.get("wait"):
+            app.state.entered.set()
             await release.wait()
         if body.get("fail_once") and not failures[0]:
             failures[0] += 1
@@ -61,7 +63,9 @@ async def test_a_key_held_by_a_live_request_is_409_then_replays(chassis_engine, 
         first = asyncio.create_task(
             http.post("/widgets", json={"name": "a", "wait": True}, headers=key)
         )
-        await asyncio.sleep(0)  # let it claim the key
+        # Only once the first holds the key may the second ask: otherwise the second
+        # would claim it and wait for a release that never comes.
+        await asyncio.wait_for(app.state.entered.wait(), timeout=30)
 
         async def in_progress() -> httpx.Response:
             response = await http.post("/widgets", json={"name": "a", "wait": True}, headers=key)

@@ -93,6 +93,9 @@ async def truncate_all(engine: AsyncEngine, *, keep: tuple[str, ...] = ()) -> No
     for attempt in range(5):
         try:
             async with engine.begin() as conn:
+                # The app's statement timeout (a few seconds, to fail fast) is too short
+                # for a TRUNCATE that waits on a consumer's or a job's transaction.
+                await conn.execute(text("SET LOCAL statement_timeout = '60s'"))
                 result = await conn.execute(
                     text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
                 )

@@ -355,11 +355,11 @@ def measure(
 
 
 def bench_token(env: dict[str, str]) -> str:
-    from crm_chassis.auth import Principal, issue_token
+    from crm_chassis.auth import Actor, issue_token
     from crm_chassis.settings import SharedSettings
 
     settings = SharedSettings(jwt_secret=env["CRM_JWT_SECRET"])
-    return issue_token(Principal(tenant_id=UUID(int=1), user_id=UUID(int=1)), settings)
+    return issue_token(Actor(tenant_id=UUID(int=1), user_id=UUID(int=1)), settings)
 
 
 def main() -> None:

@@ -300,7 +300,7 @@ async def copy_baseline(
 async def run(args: argparse.Namespace, workdir: Path) -> Figures:
     import asyncpg
     from contacts_service.settings import ContactsSettings
-    from crm_chassis.auth import Principal, issue_token
+    from crm_chassis.auth import Actor, issue_token
     from crm_local.migrations import alembic_upgrade
     from crm_local.nats import EmbeddedNats
     from crm_local.postgres import EmbeddedPostgres, database_url
@@ -316,7 +316,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Figures:
         alembic_upgrade(ALEMBIC_INI, db_url, section="contacts")
         plain_url = database_url(admin, "crm_contacts", driver=None)
         tenant = uuid4()
-        principal = Principal(tenant_id=tenant, user_id=uuid4(), scopes=frozenset({"contacts:*"}))
+        principal = Actor(tenant_id=tenant, user_id=uuid4(), scopes=frozenset({"contacts:*"}))
         token = issue_token(principal, ContactsSettings(), ttl_seconds=3600)
         worker = (
             service(db_url, nats_url, workdir, 1, nice=10, name="worker")

@@ -348,11 +348,11 @@ def app_server(db_url: str) -> Iterator[int]:
 
 
 def bench_token() -> str:
-    from crm_chassis.auth import Principal, issue_token
+    from crm_chassis.auth import Actor, issue_token
     from crm_chassis.settings import SharedSettings
 
     settings = SharedSettings(jwt_secret=JWT_SECRET)
-    principal = Principal(tenant_id=TENANT, user_id=UUID(int=1), scopes=frozenset({"contacts:read"}))
+    principal = Actor(tenant_id=TENANT, user_id=UUID(int=1), scopes=frozenset({"contacts:read"}))
     return issue_token(principal, settings, ttl_seconds=3600)
 
 

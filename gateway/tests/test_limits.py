@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-from crm_chassis.auth import Principal, issue_token
+from crm_chassis.auth import Actor, issue_token
 from crm_gateway.main import create_app
 from crm_gateway.settings import GatewaySettings
 
@@ -22,7 +22,7 @@ async def test_a_chunked_body_over_the_limit_is_413_and_not_forwarded_whole(
         max_body_bytes=100_000,
     )
     app = create_app(settings)
-    token = issue_token(Principal(tenant_id=uuid4(), user_id=uuid4()), settings)
+    token = issue_token(Actor(tenant_id=uuid4(), user_id=uuid4()), settings)
 
     async def body() -> AsyncIterator[bytes]:
         for _ in range(10):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep, transaction
 from crm_chassis.http import IfMatchDep, set_etag
 from crm_chassis.middleware import body_limit
@@ -71,7 +71,7 @@ def _record_routes(kind: str) -> None:
         record_id: UUID,
         request: Request,
         session: SessionDep,
-        principal: PrincipalDep,
+        principal: ActorDep,
         response: Response,
         store: StoreDep,
         policy: PolicyDep,
@@ -95,7 +95,7 @@ def _record_routes(kind: str) -> None:
         return AttachmentRead.model_validate(attachment)
 
     async def list_(
-        record_id: UUID, session: SessionDep, principal: PrincipalDep, page: PageParamsDep
+        record_id: UUID, session: SessionDep, principal: ActorDep, page: PageParamsDep
     ) -> Page[AttachmentRead]:
         rows, cursor = await service.list_page(
             session=session, who=principal, kind=kind, record_id=record_id, params=page
@@ -127,7 +127,7 @@ for _kind in ("contact", "account"):
 
 @router.get("/attachments/{attachment_id:uuid}", dependencies=READ)
 async def get_attachment(
-    attachment_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+    attachment_id: UUID, session: SessionDep, principal: ActorDep, response: Response
 ) -> AttachmentRead:
     attachment = await service.get(session=session, who=principal, attachment_id=attachment_id)
     set_etag(response, attachment.version)
@@ -141,7 +141,7 @@ async def get_attachment(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 async def download_attachment(
-    attachment_id: UUID, session: SessionDep, principal: PrincipalDep, store: StoreDep
+    attachment_id: UUID, session: SessionDep, principal: ActorDep, store: StoreDep
 ) -> StreamingResponse:
     """The content, streamed, always as a download (never rendered inline)."""
     attachment = await service.get(session=session, who=principal, attachment_id=attachment_id)
@@ -163,7 +163,7 @@ async def download_attachment(
     "/attachments/{attachment_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE
 )
 async def delete_attachment(
-    attachment_id: UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep = None
+    attachment_id: UUID, session: SessionDep, principal: ActorDep, if_match: IfMatchDep = None
 ) -> None:
     await service.remove(
         session=session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -42,7 +42,7 @@ _MEDIA = {
 async def export_contacts(
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     filters: Annotated[ContactFilters, Query()],
     format: ExportFormat = ExportFormat.CSV,
 ) -> StreamingResponse:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import anyio
 import orjson
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import BadRequest, PayloadTooLarge, ValidationFailed
 from crm_chassis.middleware import body_limit
@@ -53,7 +53,7 @@ _BATCH_DOC: dict[str, Any] = {
     tags=["contacts"],
 )
 async def contacts_batch(
-    request: Request, session: SessionDep, principal: PrincipalDep, region: PhoneRegionDep
+    request: Request, session: SessionDep, principal: ActorDep, region: PhoneRegionDep
 ) -> Response:
     """Create or upsert up to 1,000 contacts; one result per item, in order.
 
@@ -137,7 +137,7 @@ async def _save(upload: UploadFile, path: Path, limit: int) -> tuple[int, bytes]
 async def create_import(
     request: Request,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     response: Response,
     file: Annotated[UploadFile, File(description="a CSV (with a header row) or vCard file")],
     mapping: Annotated[
@@ -190,7 +190,7 @@ async def create_import(
 
 @router.get("/v1/imports", dependencies=READ)
 async def list_imports(
-    session: SessionDep, principal: PrincipalDep, page: PageParamsDep
+    session: SessionDep, principal: ActorDep, page: PageParamsDep
 ) -> Page[ImportRead]:
     rows, cursor = await service.list_page(
         session=session, tenant_id=principal.tenant_id, params=page
@@ -199,7 +199,7 @@ async def list_imports(
 
 
 @router.get("/v1/imports/{import_id:uuid}", dependencies=READ)
-async def get_import(import_id: UUID, session: SessionDep, principal: PrincipalDep) -> ImportRead:
+async def get_import(import_id: UUID, session: SessionDep, principal: ActorDep) -> ImportRead:
     imp, task = await service.get(
         session=session, tenant_id=principal.tenant_id, import_id=import_id
     )
@@ -213,7 +213,7 @@ async def get_import(import_id: UUID, session: SessionDep, principal: PrincipalD
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def import_errors(
-    import_id: UUID, request: Request, session: SessionDep, principal: PrincipalDep
+    import_id: UUID, request: Request, session: SessionDep, principal: ActorDep
 ) -> StreamingResponse:
     """The import's row errors as CSV (``row,column,field,message``), by row, streamed."""
     imp, _ = await service.get(session=session, tenant_id=principal.tenant_id, import_id=import_id)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.http import IfMatchDep, set_etag
 from crm_chassis.pagination import Page, PageParamsDep
@@ -95,7 +95,7 @@ def kind_router(kind: Kind) -> APIRouter:
         summary=f"Duplicate {kind.name} pairs found by scans, best first",
     )
     async def list_pairs(
-        session: SessionDep, principal: PrincipalDep, page: PageParamsDep, min_score: MinScore = 0.0
+        session: SessionDep, principal: ActorDep, page: PageParamsDep, min_score: MinScore = 0.0
     ) -> Page[PairRead]:
         rows, cursor = await duplicates.list_pairs(
             session=session,
@@ -114,7 +114,7 @@ def kind_router(kind: Kind) -> APIRouter:
     )
     async def start_scan(
         session: SessionDep,
-        principal: PrincipalDep,
+        principal: ActorDep,
         response: Response,
         body: Annotated[ScanRequest | None, Body()] = None,
     ) -> ScanRead:
@@ -129,7 +129,7 @@ def kind_router(kind: Kind) -> APIRouter:
         return ScanRead.model_validate(scan)
 
     @router.get("/duplicates/scans/{scan_id:uuid}", dependencies=READ)
-    async def get_scan(scan_id: UUID, session: SessionDep, principal: PrincipalDep) -> ScanRead:
+    async def get_scan(scan_id: UUID, session: SessionDep, principal: ActorDep) -> ScanRead:
         scan = await duplicates.get_scan(
             session=session, tenant_id=principal.tenant_id, kind=kind, scan_id=scan_id
         )
@@ -142,7 +142,7 @@ def kind_router(kind: Kind) -> APIRouter:
         summary=f"What merging {kind.table} would do, without doing it",
     )
     async def preview(
-        body: MergeRequest, session: SessionDep, principal: PrincipalDep, region: PhoneRegionDep
+        body: MergeRequest, session: SessionDep, principal: ActorDep, region: PhoneRegionDep
     ) -> Any:
         return await service.preview(
             session=session, tenant_id=principal.tenant_id, kind=kind, request=body, region=region
@@ -157,7 +157,7 @@ def kind_router(kind: Kind) -> APIRouter:
     async def merge(
         body: MergeRequest,
         session: SessionDep,
-        principal: PrincipalDep,
+        principal: ActorDep,
         response: Response,
         region: PhoneRegionDep,
         window: UndoWindowDep,
@@ -185,7 +185,7 @@ def kind_router(kind: Kind) -> APIRouter:
     async def for_record(
         record_id: UUID,
         session: SessionDep,
-        principal: PrincipalDep,
+        principal: ActorDep,
         min_score: MinScore = 0.6,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> Any:
@@ -234,7 +234,7 @@ merges_router = APIRouter(
 @merges_router.get("", dependencies=READ)
 async def list_merges(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     page: PageParamsDep,
     window: UndoWindowDep,
     kind: Annotated[str | None, Query(pattern="^(contact|account)$")] = None,
@@ -248,7 +248,7 @@ async def list_merges(
 
 @merges_router.get("/{merge_id:uuid}", dependencies=READ)
 async def get_merge(
-    merge_id: UUID, session: SessionDep, principal: PrincipalDep, window: UndoWindowDep
+    merge_id: UUID, session: SessionDep, principal: ActorDep, window: UndoWindowDep
 ) -> MergeRead:
     record = await service.get_merge(
         session=session, tenant_id=principal.tenant_id, merge_id=merge_id
@@ -260,7 +260,7 @@ async def get_merge(
 async def undo_merge(
     merge_id: UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     window: UndoWindowDep,
     body: Annotated[UndoRequest | None, Body()] = None,
 ) -> UndoResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.auth import PrincipalDep, require_scope
+from crm_chassis.auth import ActorDep, require_scope
 from crm_chassis.db import SessionDep
 from fastapi import APIRouter
 
@@ -18,7 +18,7 @@ PRIVACY = [require_scope("contacts:privacy")]
 
 @router.get("/personal-data", dependencies=PRIVACY)
 async def export_personal_data(
-    contact_id: UUID, session: SessionDep, principal: PrincipalDep
+    contact_id: UUID, session: SessionDep, principal: ActorDep
 ) -> dict[str, Any]:
     """Everything this service holds about the contact, for a subject access request."""
     return await service.personal_data(
@@ -27,9 +27,7 @@ async def export_personal_data(
 
 
 @router.post("/erase", dependencies=PRIVACY)
-async def erase_contact(
-    contact_id: UUID, session: SessionDep, principal: PrincipalDep
-) -> ContactRead:
+async def erase_contact(contact_id: UUID, session: SessionDep, principal: ActorDep) -> ContactRead:
     """Erase the person's data here and tell every service to do the same (irreversible)."""
     contact = await service.erase(
         session=session, tenant_id=principal.tenant_id, contact_id=contact_id

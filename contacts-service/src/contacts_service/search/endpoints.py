@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import phonenumbers
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page
@@ -42,7 +42,7 @@ SEARCH_BODY = {
 @router.post("/v1/contacts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
 async def search_contacts(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     region: PhoneRegionDep,
     body: Annotated[Any, Body()] = None,
 ) -> Page[ContactRead]:
@@ -57,7 +57,7 @@ async def search_contacts(
 @router.post("/v1/accounts/search", dependencies=READ, openapi_extra=SEARCH_BODY)
 async def search_accounts(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     region: PhoneRegionDep,
     body: Annotated[Any, Body()] = None,
 ) -> Page[AccountRead]:
@@ -91,7 +91,7 @@ PhoneRegion = Annotated[
 @router.get("/v1/contacts/lookup", dependencies=READ)
 async def lookup_contacts_by_phone(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     default_region: PhoneRegionDep,
     phone: Annotated[str, Query(min_length=1, max_length=40)],
     region: PhoneRegion = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.pagination import Page
 from fastapi import APIRouter
@@ -24,7 +24,7 @@ class TagCount(BaseModel):
 
 @router.get("", dependencies=READ)
 async def list_tags(
-    session: SessionDep, principal: PrincipalDep, object_type: ObjectType = ObjectType.CONTACT
+    session: SessionDep, principal: ActorDep, object_type: ObjectType = ObjectType.CONTACT
 ) -> Page[TagCount]:
     model = Contact if object_type == ObjectType.CONTACT else Account
     tag = func.unnest(model.tags).label("tag")

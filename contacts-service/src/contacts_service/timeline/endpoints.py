@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from crm_chassis.auth import PrincipalDep
+from crm_chassis.auth import ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Depends, Query
@@ -42,7 +42,7 @@ FiltersDep = Annotated[TimelineFilters, Depends(_filters)]
 async def contact_timeline(
     contact_id: UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     page: PageParamsDep,
     filters: FiltersDep,
 ) -> Page[TimelineEntryRead]:
@@ -62,7 +62,7 @@ async def contact_timeline(
 async def account_timeline(
     account_id: UUID,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: ActorDep,
     page: PageParamsDep,
     filters: FiltersDep,
     include_contacts: Annotated[

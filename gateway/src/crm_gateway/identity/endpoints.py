@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from crm_chassis.auth import Principal, PrincipalDep
+from crm_chassis.auth import Actor, ActorDep
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import Forbidden
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -31,14 +31,14 @@ def _settings(request: Request) -> GatewaySettings:
     return settings
 
 
-def _admin(principal: PrincipalDep) -> Principal:
+def _admin(principal: ActorDep) -> Actor:
     if "admin" not in principal.roles:
         raise Forbidden("This needs the admin role")
     return principal
 
 
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
-AdminDep = Annotated[Principal, Depends(_admin)]
+AdminDep = Annotated[Actor, Depends(_admin)]
 
 
 def _created(new: service.NewKey) -> ApiKeyCreated:

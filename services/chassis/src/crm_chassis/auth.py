@@ -80,7 +80,6 @@ class Actor:
 
 
 SYSTEM_USER = UUID(int=0)
-Principal = Actor  # the name before actors carried visibility; kept for old imports
 
 
 def issue_token(actor: Actor, settings: SharedSettings, *, ttl_seconds: int = 3600) -> str:
@@ -145,7 +144,7 @@ def verify_token(token: str, settings: SharedSettings) -> Actor:
 
 
 class VerifiedTokens:
-    """Principals of recently verified tokens, each kept no longer than its ``exp``.
+    """Actors of recently verified tokens, each kept no longer than its ``exp``.
 
     A client sends the same token with every request for up to an hour; checking its HMAC
     and claims each time was, measured in the gateway, the largest single cost of a
@@ -207,8 +206,6 @@ async def current_actor(request: Request) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
-PrincipalDep = ActorDep  # the name before actors; kept for old imports
-current_principal = current_actor
 
 
 def require_scope(scope: str) -> Any:

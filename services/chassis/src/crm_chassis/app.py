@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
@@ -36,6 +37,9 @@ from crm_chassis.middleware import (
 )
 from crm_chassis.outbox import OutboxRelay
 from crm_chassis.settings import ServiceSettings
+
+SHUTDOWN_SECONDS = 10.0
+log = logging.getLogger("crm.app")
 
 
 def create_service_app(
@@ -80,7 +84,13 @@ def create_service_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Bounded: a task stuck in a call that ignores cancellation must not hold the
+            # process (nor a test session) forever; it is logged and left behind.
+            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS) if tasks else ((), ())
+            for task in stuck:
+                log.warning(
+                    "%s did not stop within %ss of shutdown", task.get_name(), SHUTDOWN_SECONDS
+                )
             await bus.close()
             await engine.dispose()
             await close_internal_http(app)

@@ -17,6 +17,7 @@ from types import FrameType
 
 import psutil
 
+from crm_local.mail_sink import MailSink
 from crm_local.nats import EmbeddedNats
 from crm_local.postgres import EmbeddedPostgres, PostgresError
 from crm_local.stack import ALL_APPS, GATEWAY, Stack, StackError, find_repo_root
@@ -25,6 +26,7 @@ log = logging.getLogger("crm_local.cli")
 
 DEFAULT_PG_PORT = 55432  # not 5432: never collide with a PostgreSQL already installed
 DEFAULT_NATS_PORT = 54222  # not 4222, for the same reason
+DEFAULT_SMTP_PORT = 54025  # the mail sink; crm_chassis.mail's default relay port
 STATE_FILE = "crm-local.json"
 #: Set on every app process started by `crm-local run`, so that leftovers of a killed run
 #: are found without touching apps of other runs (e.g. an end-to-end test's Stack).
@@ -63,6 +65,7 @@ def run(root: Path, data: Path) -> int:
     (data / STATE_FILE).write_text(json.dumps({"pid": me.pid, "started": me.create_time()}))
     postgres: EmbeddedPostgres | None = None
     nats: EmbeddedNats | None = None
+    mail: MailSink | None = None
     stack: Stack | None = None
     code = 0
     try:
@@ -76,6 +79,11 @@ def run(root: Path, data: Path) -> int:
         if not nats_url:
             nats = EmbeddedNats(data / "nats", _env_int("CRM_LOCAL_NATS_PORT", DEFAULT_NATS_PORT))
             nats_url = nats.start()
+        smtp_env = {}
+        if not os.environ.get("CRM_SMTP_HOST"):
+            mail = MailSink(data / "mail", _env_int("CRM_LOCAL_SMTP_PORT", DEFAULT_SMTP_PORT))
+            mail.start()
+            smtp_env = {"CRM_SMTP_HOST": mail.host, "CRM_SMTP_PORT": str(mail.port)}
         stack = Stack(
             pg_url,
             nats_url,
@@ -93,10 +101,10 @@ def run(root: Path, data: Path) -> int:
                 lambda: "crm_" + secrets.token_urlsafe(32),
             ),
             log_dir=data / "logs",
-            extra_env={OWNER_ENV: str(data)},
+            extra_env={OWNER_ENV: str(data), **smtp_env},
         )
         stack.start()
-        print(banner(stack), flush=True)
+        print(banner(stack, mail), flush=True)
         while not (exited := stack.exited()):
             time.sleep(1.0)
         for name, status in exited.items():
@@ -116,6 +124,8 @@ def run(root: Path, data: Path) -> int:
             try:
                 _ignore_stop_signals()
                 _shut_down(stack, nats, postgres)
+                if mail is not None:
+                    mail.stop()
                 break
             except KeyboardInterrupt:
                 continue
@@ -150,7 +160,7 @@ def stop(data: Path) -> int:
     return 0
 
 
-def banner(stack: Stack) -> str:
+def banner(stack: Stack, mail: MailSink | None = None) -> str:
     """What a developer needs once the platform is up."""
     gateway = stack.gateway_url
     key = stack.bootstrap_api_key or "<your api key>"
@@ -163,6 +173,7 @@ def banner(stack: Stack) -> str:
         *(f"  {n:<11} {u}" for n, u in stack.urls.items() if n != GATEWAY.name),
         f"  {'postgres':<11} {stack.postgres_url}",
         f"  {'nats':<11} {stack.nats_url}",
+        *([f"  {'mail sink':<11} {mail.url}, every message kept in {mail.folder}"] if mail else []),
         f"  {'logs':<11} {stack.log_dir}",
         f"  {'API key':<11} {key}",
         "Get a token:",

@@ -55,12 +55,21 @@ def service_fixtures(
 
     @pytest.fixture(scope="session", name="service_app")
     async def app(
-        service_db_url: str, nats_url: str, tmp_path_factory: pytest.TempPathFactory
+        service_db_url: str,
+        nats_url: str,
+        tmp_path_factory: pytest.TempPathFactory,
+        request: pytest.FixtureRequest,
     ) -> AsyncIterator[FastAPI]:
-        """The app with its lifespan running (also named ``<name>_app``)."""
-        overrides = settings_overrides or {}
-        if callable(overrides):
-            overrides = overrides(tmp_path_factory)
+        """The app with its lifespan running (also named ``<name>_app``); an app that
+        sends mail (its settings have ``smtp_port``) sends it to ``smtp_server``."""
+        overrides = dict(
+            settings_overrides(tmp_path_factory)
+            if callable(settings_overrides)
+            else settings_overrides or {}
+        )
+        if "smtp_port" in getattr(settings_cls, "model_fields", {}):
+            sink = request.getfixturevalue("smtp_server")
+            overrides = {"smtp_host": sink.host, "smtp_port": sink.port, **overrides}
         settings = settings_cls(database_url=service_db_url, nats_url=nats_url, **overrides)
         async with running(create_app(settings)) as started:
             yield started

@@ -1,9 +1,10 @@
 """The ``crm`` pytest plugin: real PostgreSQL and NATS for tests, and helpers around them.
 
 Fixtures: ``postgres_url``, ``nats_url``, ``nats_factory``, ``service_database``,
-``event_capture``, ``s3_endpoint``, ``s3_store``. Set ``CRM_TEST_DATABASE_URL`` /
-``CRM_TEST_NATS_URL`` to use servers you run yourself instead of the embedded ones started
-here.
+``event_capture``, ``s3_endpoint``, ``s3_store``, ``smtp_server`` and ``smtp_sink`` (a real
+SMTP server keeping what it receives; an app whose settings have mail fields sends there).
+Set ``CRM_TEST_DATABASE_URL`` / ``CRM_TEST_NATS_URL`` to use servers you run yourself
+instead of the embedded ones started here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from crm_local.mail_sink import MailSink
 from crm_local.nats import EmbeddedNats
 from crm_local.postgres import EmbeddedPostgres
 
@@ -63,6 +65,20 @@ def nats_url() -> Iterator[str]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[MailSink]:
+    """A real SMTP server (aiosmtpd) on a free port for the whole session."""
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_sink(smtp_server: MailSink) -> MailSink:
+    """The session's SMTP server, emptied and without rejections for this test."""
+    smtp_server.clear()
+    return smtp_server
 
 
 @pytest.fixture

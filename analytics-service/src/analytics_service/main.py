@@ -1,20 +1,35 @@
-"""analytics-service: the package skeleton; its capabilities arrive with their issues."""
+"""analytics-service: the warehouse on the platform's events, OLAP, reports and models."""
 
 from __future__ import annotations
 
+from crm_chassis import tasks
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
+from analytics_service.runtime import Runtime
 from analytics_service.settings import AnalyticsSettings
+from analytics_service.warehouse.consumer import warehouse_consumer
+from analytics_service.warehouse.endpoints import router as warehouse_router
+from analytics_service.warehouse.rebuild import rebuild_kind
+from analytics_service.warehouse.store import Warehouse
 
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
-    return create_service_app(
+    settings = settings or AnalyticsSettings()
+    runtime = Runtime(settings=settings, warehouse=Warehouse(settings.warehouse_path))
+    writer = settings.warehouse_writer
+    kinds = [rebuild_kind(runtime)]
+    app = create_service_app(
         name="analytics-service",
-        settings=settings or AnalyticsSettings(),
-        routers=[],
+        settings=settings,
+        routers=[warehouse_router],
+        consumers=[warehouse_consumer(runtime.warehouse)] if writer else [],
+        job_handlers=tasks.job_handlers(kinds) if writer else None,
         description=(
             "Analytical CRM: the warehouse, OLAP, reports, forecasting, "
             "RFM, CLV, churn, attribution."
         ),
     )
+    runtime.app = app
+    app.state.runtime = runtime
+    return app

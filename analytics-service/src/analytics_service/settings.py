@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from crm_chassis.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
@@ -8,3 +10,13 @@ class AnalyticsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CRM_ANALYTICS_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm_analytics"
+    #: The DuckDB warehouse file (on a persistent volume in production).
+    warehouse_path: Path = Path(".data/analytics/warehouse.duckdb")
+    #: Where the facts are written as date-partitioned Parquet.
+    parquet_path: Path = Path(".data/analytics/parquet")
+    #: Whether this replica is the warehouse's one writer: it runs the loading consumer
+    #: and the rebuilds. Other replicas answer reads from the same file only where the
+    #: volume allows a second reader; see docs/analytics.md.
+    warehouse_writer: bool = True
+    #: Events read from the stream per rebuild step (one step commits its progress).
+    rebuild_chunk: int = 5000

@@ -1,0 +1,120 @@
+"""The loader on a real DuckDB file: exactly once, accumulating facts, history kept."""
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from analytics_factories import T0, contact, deal_created, event, order, stage_changed
+from analytics_service.warehouse.store import Warehouse
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    yield wh
+    wh.close()
+
+
+def count(wh: Warehouse, sql: str, *params) -> int:
+    return wh.read_now(sql, params).rows[0][0]
+
+
+def test_a_batch_loaded_twice_has_one_effect(warehouse):
+    tenant = uuid4()
+    batch = [order(tenant, uuid4(), "10.00"), order(tenant, uuid4(), "5.50")]
+    assert warehouse.load_now(batch) == 2
+    assert warehouse.load_now(batch + batch) == 0
+    assert count(warehouse, "SELECT count(*) FROM raw_events") == 2
+    assert warehouse.read_now("SELECT sum(total) FROM fact_order").rows == [(Decimal("15.5"),)]
+
+
+def test_a_failing_batch_leaves_no_row_and_no_handled_id(warehouse, monkeypatch):
+    from analytics_service.warehouse import loader
+
+    tenant = uuid4()
+
+    def boom(*_):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "_erase", boom)
+    erased = event("crm.contacts.contact.erased.v1", tenant, {"id": str(uuid4())})
+    with pytest.raises(RuntimeError):
+        warehouse.load_now([order(tenant, uuid4(), "1.00"), erased])
+    assert count(warehouse, "SELECT count(*) FROM handled_events") == 0
+    assert count(warehouse, "SELECT count(*) FROM fact_order") == 0
+
+
+def test_a_deal_accumulates_its_stage_changes_until_won(warehouse):
+    tenant, deal, owner = uuid4(), uuid4(), uuid4()
+    warehouse.load_now([deal_created(tenant, deal, amount="1000.00", owner=owner)])
+    warehouse.load_now(
+        [
+            stage_changed(tenant, deal, "proposal", frm="qualification", at=T0 + timedelta(days=3)),
+            stage_changed(tenant, deal, "won", won=True, frm="proposal", at=T0 + timedelta(days=9)),
+        ]
+    )
+    row = warehouse.read_now(
+        "SELECT stage, status, amount, owner_id, created_at, closed_at FROM fact_deal"
+    ).records()
+    assert row == [
+        {
+            "stage": "won",
+            "status": "won",
+            "amount": Decimal("1000.0000"),
+            "owner_id": owner,
+            "created_at": T0,
+            "closed_at": T0 + timedelta(days=9),
+        }
+    ]
+    assert count(warehouse, "SELECT count(*) FROM fact_deal_stage_change") == 2
+    assert count(warehouse, "SELECT count(*) FROM dim_owner") == 1
+
+
+def test_contact_history_is_kept_and_a_late_version_is_ignored(warehouse):
+    tenant, person = uuid4(), uuid4()
+    v1 = contact(tenant, person, version=1, lifecycle_stage="lead")
+    v2 = contact(tenant, person, version=2, at=T0 + timedelta(days=1), lifecycle_stage="customer")
+    warehouse.load_now([v1, v2])
+    warehouse.load_now([contact(tenant, person, version=1, lifecycle_stage="x")])  # new id, old
+    rows = warehouse.read_now(
+        "SELECT lifecycle_stage, is_current, valid_to FROM dim_contact ORDER BY valid_from"
+    ).rows
+    assert rows == [("lead", False, T0 + timedelta(days=1)), ("customer", True, None)]
+    changes = warehouse.read_now(
+        "SELECT from_stage, to_stage FROM fact_lifecycle ORDER BY occurred_at"
+    ).rows
+    assert changes == [(None, "lead"), ("lead", "customer")]
+
+
+def test_order_lines_and_products_are_loaded(warehouse):
+    tenant, product = uuid4(), uuid4()
+    lines = [
+        {"product_id": str(product), "name": "Beans", "quantity": "2", "unit_price": "3.25"},
+        {"name": "Mug", "quantity": 1, "amount": "9.90"},
+    ]
+    warehouse.load_now([order(tenant, uuid4(), "16.40", lines=lines)])
+    got = warehouse.read_now(
+        "SELECT line_no, product_name, amount FROM fact_order_line ORDER BY line_no"
+    ).rows
+    assert got == [(1, "Beans", Decimal("6.5000")), (2, "Mug", Decimal("9.9000"))]
+    assert warehouse.read_now("SELECT name FROM dim_product").rows == [("Beans",)]
+
+
+def test_erasure_blanks_the_contacts_raw_payloads(warehouse):
+    tenant, person = uuid4(), uuid4()
+    warehouse.load_now([contact(tenant, person, version=1, first_name="Ada")])
+    warehouse.load_now([event("crm.contacts.contact.erased.v1", tenant, {"id": str(person)})])
+    payloads = warehouse.read_now(
+        "SELECT data::VARCHAR FROM raw_events WHERE type LIKE 'crm.contacts.contact.created%'"
+    ).rows
+    assert payloads == [("{}",)]
+
+
+def test_parquet_export_is_partitioned_by_tenant_and_month(warehouse, tmp_path):
+    tenant = uuid4()
+    warehouse.load_now([order(tenant, uuid4(), "1.00"), order(tenant, uuid4(), "2.00")])
+    counts = warehouse.export_parquet_now(tmp_path / "parquet")
+    assert counts["fact_order"] == 2
+    files = list((tmp_path / "parquet" / "fact_order").rglob("*.parquet"))
+    assert files and all(f"tenant_id={tenant}" in str(f) and "month=1" in str(f) for f in files)

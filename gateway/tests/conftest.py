@@ -15,12 +15,15 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
+from crm_gateway.limits.server import EdgeHttpToolsProtocol
 from crm_gateway.main import create_app
 from crm_gateway.settings import GatewaySettings
 from crm_testing import free_port
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 GATEWAY_DIR = Path(__file__).resolve().parents[1]
 BOOTSTRAP_KEY = "crm_test_bootstrap_key_0123456789"
@@ -28,10 +31,16 @@ READ_TIMEOUT = 1.0
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, port: int) -> AsyncIterator[str]:
+async def serve(app: Any, port: int, *, http: Any = "auto") -> AsyncIterator[str]:
     """Run ``app`` under uvicorn on ``127.0.0.1:port`` in this event loop."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        http=http,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -123,6 +132,10 @@ def upstream_app(state: Upstream) -> FastAPI:
         response.set_cookie("b", "2")
         return response
 
+    @app.get("/v1/widgets/{widget_id}")  # a resource no route table names
+    async def get_widget(widget_id: str) -> dict[str, str]:
+        return {"id": widget_id}
+
     @app.get("/v1/accounts/{account_id}")
     async def get_account(account_id: str) -> AccountOut:
         return AccountOut(id=account_id, name="Acme")
@@ -171,7 +184,8 @@ def gateway_settings(
 @pytest_asyncio.fixture(scope="session")
 async def gateway_url(gateway_settings: GatewaySettings) -> AsyncIterator[str]:
     """Base URL of the gateway, served by uvicorn with its full lifespan."""
-    async with serve(create_app(gateway_settings), free_port()) as url:
+    # With the protocol `make run` serves the gateway with: limits while parsing.
+    async with serve(create_app(gateway_settings), free_port(), http=EdgeHttpToolsProtocol) as url:
         yield url
 
 
@@ -193,3 +207,18 @@ async def admin_token(gateway_url: str) -> str:
 @pytest.fixture
 def auth(admin_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_token}"}
+
+
+@pytest.fixture(scope="session")
+def fetch_one(gateway_database: str) -> Any:
+    """``await fetch_one(sql, **params)``: one row of the gateway's database, as a dict."""
+
+    async def fetch(sql: str, **params: Any) -> dict[str, Any]:
+        engine = create_async_engine(gateway_database)
+        try:
+            async with engine.connect() as conn:
+                return dict((await conn.execute(text(sql), params)).mappings().one())
+        finally:
+            await engine.dispose()
+
+    return fetch

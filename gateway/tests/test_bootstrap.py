@@ -39,7 +39,7 @@ async def test_bootstrap_creates_one_admin_key_however_often_it_starts(
     finally:
         await engine.dispose()
     assert tenants == ["default"]
-    assert [(list(r.roles), list(r.scopes)) for r in keys] == [(["admin"], ["*"])]
+    assert [(list(r.roles), list(r.scopes)) for r in keys] == [(["admin", "operator"], ["*"])]
 
     app = create_app(settings)
     async with app.router.lifespan_context(app):

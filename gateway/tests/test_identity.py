@@ -9,8 +9,6 @@ import httpx
 from crm_chassis.auth import verify_token
 from crm_gateway.identity.keys import hash_key
 from crm_gateway.settings import GatewaySettings
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 BOOTSTRAP_KEY = "crm_test_bootstrap_key_0123456789"  # = conftest.BOOTSTRAP_KEY
 PROBLEM = "application/problem+json"
@@ -30,7 +28,7 @@ async def test_api_key_exchanges_for_a_bearer_token(
     assert body["expires_in"] == gateway_settings.token_ttl_seconds
     assert response.headers["cache-control"] == "no-store"
     principal = verify_token(body["access_token"], gateway_settings)
-    assert principal.roles == {"admin"}
+    assert principal.roles == {"admin", "operator"}  # the bootstrap key is the operator's
     assert principal.scopes == {"*"}
 
 
@@ -86,12 +84,11 @@ async def test_admin_creates_a_scoped_key_that_can_be_revoked(
 
 
 async def test_key_is_stored_hashed_and_its_use_recorded(
-    client: httpx.AsyncClient, auth: dict[str, str], gateway_database: str
+    client: httpx.AsyncClient, auth: dict[str, str], fetch_one: Any
 ) -> None:
     created = (await client.post("/v1/api-keys", headers=auth, json={"name": "h"})).json()
     assert (await token_for(client, created["api_key"])).status_code == 200
     row = await fetch_one(
-        gateway_database,
         "SELECT key_hash, prefix, last_used_at FROM api_keys WHERE id = :id",
         id=created["id"],
     )
@@ -100,7 +97,7 @@ async def test_key_is_stored_hashed_and_its_use_recorded(
     assert row["last_used_at"] is not None
 
 
-async def test_admin_creates_a_tenant_with_its_own_admin_key(
+async def test_operator_creates_a_tenant_whose_admin_cannot(
     client: httpx.AsyncClient, auth: dict[str, str], gateway_settings: GatewaySettings
 ) -> None:
     name = f"acme-{secrets.token_hex(4)}"
@@ -119,6 +116,17 @@ async def test_admin_creates_a_tenant_with_its_own_admin_key(
     assert again.status_code == 409
     assert again.headers["content-type"].startswith(PROBLEM)
 
+    # The new tenant's admin administers its tenant, but creates no tenants.
+    tenant_admin = {"Authorization": f"Bearer {token}"}
+    refused = await client.post("/v1/tenants", headers=tenant_admin, json={"name": name + "-x"})
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith(PROBLEM)
+    # Nor can it grant itself the operator role through a key.
+    escalate = await client.post(
+        "/v1/api-keys", headers=tenant_admin, json={"name": "x", "roles": ["operator"]}
+    )
+    assert escalate.status_code == 403, escalate.text
+
 
 async def test_another_tenants_key_cannot_be_revoked(
     client: httpx.AsyncClient, auth: dict[str, str]
@@ -136,13 +144,3 @@ async def test_another_tenants_key_cannot_be_revoked(
 async def test_identity_routes_need_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.post("/v1/api-keys", json={"name": "x"})).status_code == 401
     assert (await client.post("/v1/tenants", json={"name": "x"})).status_code == 401
-
-
-async def fetch_one(url: str, sql: str, **params: Any) -> dict[str, Any]:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            row = (await conn.execute(text(sql), params)).mappings().one()
-            return dict(row)
-    finally:
-        await engine.dispose()

@@ -1,26 +1,40 @@
-"""The gateway app: identity, the merged OpenAPI document, and the proxy to the services."""
+"""The gateway app: identity, limits, audit, webhooks, the merged OpenAPI document, and the
+proxy to the services."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from crm_chassis.app import create_service_app
 from crm_chassis.db import transaction
 from fastapi import APIRouter, FastAPI
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from crm_gateway.access.endpoints import router as access_router
+from crm_gateway.audit.endpoints import router as audit_router
+from crm_gateway.audit.middleware import AuditMiddleware
+from crm_gateway.identity.auth_endpoints import router as auth_router
 from crm_gateway.identity.endpoints import router as identity_router
 from crm_gateway.identity.service import bootstrap
+from crm_gateway.identity.user_endpoints import router as users_router
+from crm_gateway.limits.breaker import CircuitBreakers
+from crm_gateway.limits.buckets import Buckets, Policy
+from crm_gateway.limits.edge import EdgeLimits, EdgeLimitsMiddleware
+from crm_gateway.limits.rate import RateLimitMiddleware
 from crm_gateway.openapi.endpoints import router as openapi_router
 from crm_gateway.openapi.service import OpenApiAggregator
 from crm_gateway.proxy.client import UpstreamClient
 from crm_gateway.proxy.endpoints import router as proxy_router
+from crm_gateway.proxy.routes import RouteTable
 from crm_gateway.settings import GatewaySettings
 
 DESCRIPTION = (
-    "One base URL for the whole CRM: get a token at `POST /v1/auth/token` with an API key, "
-    "then call any `/v1/...` resource with `Authorization: Bearer <token>`."
+    "One base URL for the whole CRM: get a token at `POST /v1/auth/login` (users), "
+    "`POST /v1/auth/token` (an API key) or `POST /v1/oauth/token` (OAuth 2 client "
+    "credentials), then call any `/v1/...` resource with `Authorization: Bearer <token>`."
 )
 
 
@@ -30,15 +44,48 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app(
         name="crm-gateway",
         settings=settings,
-        # The proxy first: most requests are proxied, and its path pattern admits only
-        # the services' prefixes, so it never hides one of the gateway's own routes.
-        routers=[_startup(settings), proxy_router, openapi_router, identity_router],
+        # The proxy first: most requests are proxied, and its path pattern never matches
+        # the gateway's own prefixes, so it hides none of the gateway's routes.
+        routers=[
+            _startup(settings),
+            proxy_router,
+            openapi_router,
+            auth_router,
+            identity_router,
+            users_router,
+            access_router,
+            audit_router,
+        ],
         description=DESCRIPTION,
         # Idempotency-Key is honoured by the services, which see the header unchanged.
         idempotency=False,
     )
     _drop_builtin_openapi_route(app)
+    _add_limits(app, settings)
     return app
+
+
+def _add_limits(app: FastAPI, settings: GatewaySettings) -> None:
+    """Edge size limits outermost (before any work); audit and rate limits innermost, so
+    they see the request id and the final status."""
+    window = settings.rate_limit_window_seconds
+    app.user_middleware.append(Middleware(AuditMiddleware))
+    if settings.rate_limits_enabled:
+        app.user_middleware.append(
+            Middleware(
+                RateLimitMiddleware,
+                per_key=Policy("key", settings.rate_limit_per_key, window),
+                per_tenant=Policy("tenant", settings.rate_limit_per_tenant, window),
+                per_address=Policy("address", settings.rate_limit_per_address, window),
+            )
+        )
+    limits = EdgeLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        max_url_bytes=settings.max_url_bytes,
+        max_query_params=settings.max_query_params,
+    )
+    app.add_middleware(EdgeLimitsMiddleware, limits=limits)
 
 
 def _startup(settings: GatewaySettings) -> APIRouter:
@@ -56,17 +103,26 @@ def _startup(settings: GatewaySettings) -> APIRouter:
         )
         await upstreams.open()
         app.state.upstreams = upstreams
+        app.state.routes = RouteTable()
+        app.state.breakers = CircuitBreakers(
+            threshold=settings.breaker_threshold, open_seconds=settings.breaker_open_seconds
+        )
+        app.state.buckets = Buckets(app.state.engine)
         app.state.openapi = OpenApiAggregator(
             upstreams,
             ttl_seconds=settings.openapi_cache_seconds,
             fetch_timeout=settings.openapi_fetch_timeout,
+            routes=app.state.routes,
         )
+        # Learn the services' routes in the background: startup never waits for them.
+        learning = asyncio.create_task(app.state.openapi.relearn())
         try:
             if settings.bootstrap_api_key:
                 async with transaction(app.state.sessions) as session:
                     await bootstrap(session=session, api_key=settings.bootstrap_api_key)
             yield
         finally:
+            learning.cancel()
             await upstreams.close()
 
     return APIRouter(lifespan=lifespan)

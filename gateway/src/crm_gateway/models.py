@@ -1,6 +1,11 @@
 """Every ORM model of the gateway, imported in one place for Alembic."""
 
+from crm_gateway.audit.models import AuditEntry
 from crm_gateway.base import Base
-from crm_gateway.identity.models import ApiKey, Tenant
+from crm_gateway.identity.models import ApiKey, RefreshToken, Role, Team, Tenant, User
+from crm_gateway.limits.models import RateBucket
 
-__all__ = ["ApiKey", "Base", "Tenant"]
+__all__ = [
+    "ApiKey", "AuditEntry", "Base", "RateBucket", "RefreshToken", "Role", "Team", "Tenant",
+    "User",
+]  # fmt: skip

@@ -39,10 +39,31 @@ class GatewaySettings(ServiceSettings):
     openapi_fetch_timeout: float = 3.0
 
     token_ttl_seconds: int = 3600
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    """How long a login lasts without use: each refresh rotates the token and restarts it."""
+    password_reset_ttl_seconds: int = 3600
     bootstrap_api_key: str | None = Field(
         None, validation_alias=AliasChoices("CRM_BOOTSTRAP_API_KEY", "bootstrap_api_key")
     )
     """When set, startup ensures the default tenant holds an admin key of this value."""
+
+    rate_limit_window_seconds: float = 60.0
+    rate_limit_per_key: int = 6000
+    """Requests per window of one API key or user (the bucket's capacity: its burst)."""
+    rate_limit_per_tenant: int = 30000
+    """Requests per window of all of a tenant's keys and users together."""
+    rate_limit_per_address: int = 300
+    """Requests per window without a valid token (logins, token exchanges), per client."""
+    rate_limits_enabled: bool = True
+
+    max_header_bytes: int = 16 * 1024
+    max_headers: int = 100
+    max_url_bytes: int = 8 * 1024
+    max_query_params: int = 256
+
+    breaker_threshold: int = 5
+    """Consecutive failures of a service that open its circuit."""
+    breaker_open_seconds: float = 10.0
 
     def upstream_urls(self) -> dict[str, str]:
         """Base URL of every service by its short name (``contacts`` ...)."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from crm_chassis.auth import Actor, ActorDep
 from crm_chassis.db import SessionDep
-from crm_chassis.errors import Forbidden
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from crm_gateway.identity import service
+from crm_gateway.identity.deps import AdminDep, OperatorDep, SettingsDep
+from crm_gateway.identity.repository import IdentityRepository
 from crm_gateway.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -21,24 +20,8 @@ from crm_gateway.identity.schemas import (
     TokenRequest,
     TokenResponse,
 )
-from crm_gateway.settings import GatewaySettings
 
 router = APIRouter(prefix="/v1", tags=["identity"])
-
-
-def _settings(request: Request) -> GatewaySettings:
-    settings: GatewaySettings = request.app.state.settings
-    return settings
-
-
-def _admin(principal: ActorDep) -> Actor:
-    if "admin" not in principal.roles:
-        raise Forbidden("This needs the admin role")
-    return principal
-
-
-SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
-AdminDep = Annotated[Actor, Depends(_admin)]
 
 
 def _created(new: service.NewKey) -> ApiKeyCreated:
@@ -71,9 +54,17 @@ async def create_api_key(
         name=body.name,
         roles=body.roles,
         scopes=body.scopes,
+        expires_at=body.expires_at,
     )
     response.headers["Cache-Control"] = "no-store"
     return _created(new)
+
+
+@router.get("/api-keys")
+async def list_api_keys(session: SessionDep, principal: AdminDep) -> list[ApiKeyRead]:
+    """The tenant's keys, newest first: names, prefixes, scopes, expiry and last use."""
+    keys = await IdentityRepository(session).keys_of_tenant(principal.tenant_id)
+    return [ApiKeyRead.model_validate(k) for k in keys]
 
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -84,9 +75,10 @@ async def revoke_api_key(key_id: UUID, session: SessionDep, principal: AdminDep)
 
 @router.post("/tenants", status_code=status.HTTP_201_CREATED)
 async def create_tenant(
-    body: TenantCreate, session: SessionDep, principal: AdminDep, response: Response
+    body: TenantCreate, session: SessionDep, operator: OperatorDep, response: Response
 ) -> TenantCreated:
-    """A new tenant and its first admin key (secret in this response only)."""
+    """A new tenant and its first admin key (secret in this response only); only the
+    platform operator creates tenants, never a tenant's admin."""
     tenant, admin = await service.create_tenant(session=session, name=body.name)
     response.headers["Cache-Control"] = "no-store"
     return TenantCreated(tenant=TenantRead.model_validate(tenant), admin_key=_created(admin))

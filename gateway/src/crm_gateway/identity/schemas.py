@@ -38,6 +38,7 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(default_factory=list, max_length=20)
     scopes: list[Scope] = Field(default_factory=list, max_length=100)
+    expires_at: datetime | None = Field(None, description="when the key stops working")
 
 
 class ApiKeyRead(BaseModel):
@@ -54,6 +55,7 @@ class ApiKeyRead(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -83,3 +85,97 @@ class TenantCreated(BaseModel):
 
     tenant: TenantRead
     admin_key: ApiKeyCreated
+
+
+class LoginRequest(BaseModel):
+    """An email and password, and the TOTP code once the user enrolled one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    totp_code: str | None = Field(None, pattern=r"^[0-9]{6}$")
+
+
+class LoginResponse(TokenResponse):
+    """An access token and the refresh token that renews it (each use rotates it)."""
+
+    refresh_token: str
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class PasswordResetConfirm(BaseModel):
+    """A reset token and the new password it sets (once)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=2048)
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
+class PasswordResetIssued(BaseModel):
+    """A one-time reset token, to hand to the user out of band."""
+
+    token: str
+    expires_in: int
+
+
+class TotpEnrolment(BaseModel):
+    """A TOTP secret to load into an authenticator; confirm a code to activate it."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class ClientCredentialsToken(BaseModel):
+    """RFC 6749 5.1."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    scope: str
+
+
+class UserCreate(BaseModel):
+    """A new user of the caller's tenant."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=10, max_length=1024)
+    roles: list[Role] = Field(default_factory=list, max_length=20)
+    team_ids: list[UUID] = Field(default_factory=list, max_length=50)
+
+
+class UserUpdate(BaseModel):
+    """What an admin changes about a user; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] | None = Field(None, max_length=20)
+    team_ids: list[UUID] | None = Field(None, max_length=50)
+    disabled: bool | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    tenant_id: UUID
+    email: str
+    roles: list[str]
+    team_ids: list[UUID]
+    totp_enabled: bool
+    created_at: datetime
+    disabled_at: datetime | None

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from uuid import UUID
 
-from crm_chassis.auth import Actor, issue_token
-from crm_chassis.errors import Conflict, NotFound, Unauthorized
+from crm_chassis.auth import issue_token
+from crm_chassis.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from crm_chassis.orm import utcnow
 from crm_chassis.settings import SharedSettings
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_gateway.identity.grants import actor_for, unknown_roles
 from crm_gateway.identity.keys import generate_key, hash_key, visible_prefix
 from crm_gateway.identity.models import ApiKey, Tenant
 from crm_gateway.identity.repository import IdentityRepository
+from crm_gateway.identity.roles import OPERATOR
 
 log = logging.getLogger("crm.gateway.identity")
 
 DEFAULT_TENANT = "default"
 ADMIN_ROLES = ("admin",)
 ADMIN_SCOPES = ("*",)
+# The bootstrap key is the platform operator's, and admin of the default tenant.
+OPERATOR_ROLES = ("admin", OPERATOR)
 
 
 @dataclass(frozen=True)
@@ -42,20 +47,50 @@ async def exchange_api_key(
     *, session: AsyncSession, settings: SharedSettings, api_key: str, ttl_seconds: int
 ) -> IssuedToken:
     """A token for the tenant, roles and scopes of ``api_key``; 401 if unknown or revoked."""
-    repo = IdentityRepository(session)
-    key = await repo.key_by_hash(hash_key(api_key))
-    if key is None or key.revoked_at is not None:
-        # One answer for both: the caller learns nothing about which keys exist.
+    key = await usable_key(session, hash_key(api_key))
+    return await token_for_key(session=session, settings=settings, key=key, ttl_seconds=ttl_seconds)
+
+
+async def usable_key(session: AsyncSession, key_hash: str) -> ApiKey:
+    """The key of ``key_hash`` if it is neither revoked nor expired; 401 otherwise."""
+    key = await IdentityRepository(session).key_by_hash(key_hash)
+    if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= utcnow()):
+        # One answer for all: the caller learns nothing about which keys exist.
         raise Unauthorized("The API key is unknown or revoked")
-    await repo.touch_key(key.id)
-    actor = Actor(
-        tenant_id=key.tenant_id,
-        user_id=key.id,
-        roles=frozenset(key.roles),
-        scopes=frozenset(key.scopes),
+    return key
+
+
+async def token_for_key(
+    *,
+    session: AsyncSession,
+    settings: SharedSettings,
+    key: ApiKey,
+    ttl_seconds: int,
+    scopes: frozenset[str] | None = None,
+) -> IssuedToken:
+    """A token for ``key`` (its use recorded), narrowed to ``scopes`` when given."""
+    await IdentityRepository(session).touch_key(key.id)
+    actor = await actor_for(
+        session, tenant_id=key.tenant_id, subject=key.id, roles=key.roles, scopes=key.scopes
     )
+    if scopes is not None:
+        actor = replace(actor, scopes=scopes)
+    if key.expires_at is not None:  # a token never outlives its key
+        ttl_seconds = max(1, min(ttl_seconds, int((key.expires_at - utcnow()).total_seconds())))
     token = issue_token(actor, settings, ttl_seconds=ttl_seconds)
     return IssuedToken(access_token=token, expires_in=ttl_seconds)
+
+
+async def check_grantable(session: AsyncSession, tenant_id: UUID, roles: list[str]) -> None:
+    """403 for the operator role (never granted through the API), 422 for a role that is
+    neither built-in nor the tenant's own."""
+    if OPERATOR in roles:
+        raise Forbidden("The operator role cannot be granted")
+    if unknown := await unknown_roles(session, tenant_id, roles):
+        raise ValidationFailed(
+            f"Unknown roles: {', '.join(unknown)}",
+            errors=[{"field": "roles", "message": f"unknown role {n!r}"} for n in unknown],
+        )
 
 
 async def create_api_key(
@@ -66,8 +101,11 @@ async def create_api_key(
     roles: list[str],
     scopes: list[str],
     secret: str | None = None,
+    expires_at: datetime | None = None,
 ) -> NewKey:
     """A new key of ``tenant_id``; ``secret`` is generated unless given (bootstrap)."""
+    if secret is None:
+        await check_grantable(session, tenant_id, roles)
     secret = secret or generate_key()
     key = ApiKey(
         tenant_id=tenant_id,
@@ -76,6 +114,7 @@ async def create_api_key(
         key_hash=hash_key(secret),
         roles=sorted(set(roles)),
         scopes=sorted(set(scopes)),
+        expires_at=expires_at,
     )
     await IdentityRepository(session).add(key)
     return NewKey(key=key, secret=secret)
@@ -138,7 +177,7 @@ async def bootstrap(*, session: AsyncSession, api_key: str) -> NewKey | None:
         session=session,
         tenant_id=tenant.id,
         name="bootstrap admin",
-        roles=list(ADMIN_ROLES),
+        roles=list(OPERATOR_ROLES),
         scopes=list(ADMIN_SCOPES),
         secret=api_key,
     )

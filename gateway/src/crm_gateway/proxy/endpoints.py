@@ -1,7 +1,9 @@
 """The catch-all route: ``/v1/<service resource>/...`` is verified and sent on.
 
-The route matches only the prefixes of the route table, so the router itself answers the
-rest the usual way: 404 problem for ``/v1/nope``, 405 for ``GET /v1/auth/token``.
+The route never matches the gateway's own prefixes, so the router answers those the usual
+way (405 for ``GET /v1/auth/token``); any other first segment is looked up in the route
+table learned from the services' OpenAPI (:mod:`crm_gateway.proxy.routes`), and one no
+service claims is a 404 problem.
 """
 
 from __future__ import annotations
@@ -10,24 +12,27 @@ import re
 from typing import Any, ClassVar
 
 from crm_chassis.auth import VerifiedTokens
+from crm_chassis.errors import BadGateway, GatewayTimeout, NotFound
 from crm_chassis.middleware import body_limit
 from fastapi import APIRouter
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
+from crm_gateway.limits.breaker import CircuitBreakers
 from crm_gateway.proxy.client import UpstreamClient, UpstreamResponse
-from crm_gateway.proxy.routes import SERVICE_BY_PREFIX, service_for
+from crm_gateway.proxy.routes import GATEWAY_PREFIXES, RouteTable
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 class ServicePathConvertor(Convertor[str]):
-    """Matches ``<known prefix>`` or ``<known prefix>/<anything>``."""
+    """Matches ``<segment>`` or ``<segment>/<anything>`` unless the segment is the
+    gateway's own."""
 
     regex: ClassVar[str] = (
-        "(?:"
-        + "|".join(re.escape(p) for p in sorted(SERVICE_BY_PREFIX, key=len, reverse=True))
-        + ")(?:/.*)?"
+        "(?!(?:"
+        + "|".join(re.escape(p) for p in sorted(GATEWAY_PREFIXES, key=len, reverse=True))
+        + ")(?:/|$))[^/]+(?:/.*)?"
     )
 
     def convert(self, value: str) -> str:
@@ -44,12 +49,26 @@ register_url_convertor("crm_service_path", ServicePathConvertor())
 async def proxy(request: Request) -> UpstreamResponse:
     """Forward the request to the service owning its path, once its token is valid."""
     # The gateway verifies first (401 here, cheaply); the service verifies again.
-    tokens: VerifiedTokens = request.app.state.tokens
-    request.state.principal = tokens.principal(request.headers.get("authorization"))
-    service = service_for(request.scope["path"])
-    assert service is not None  # the route's convertor admits only routed prefixes
-    upstreams: UpstreamClient = request.app.state.upstreams
-    return await upstreams.forward(request, service=service)
+    state = request.app.state
+    tokens: VerifiedTokens = state.tokens
+    request.state.actor = tokens.principal(request.headers.get("authorization"))
+    path = request.scope["path"]
+    routes: RouteTable = state.routes
+    service = routes.service_for(path)
+    if service is None and await state.openapi.relearn():  # a resource new since
+        service = routes.service_for(path)
+    if service is None:
+        raise NotFound(f"No service answers {path}")
+    breakers: CircuitBreakers = state.breakers
+    breakers.check(service)
+    upstreams: UpstreamClient = state.upstreams
+    try:
+        response = await upstreams.forward(request, service=service)
+    except (BadGateway, GatewayTimeout):
+        breakers.record(service, ok=False)
+        raise
+    breakers.record(service, ok=response.status_code < 500)
+    return response
 
 
 router = APIRouter()

@@ -1,14 +1,22 @@
 """The route table: which service answers ``/v1/<first segment>/...``.
 
-One table, read top to bottom. A resource belongs to exactly one service; a prefix that
-appears twice is an error at import time, not a silent override.
+Learned from the services: every first segment of a ``/v1`` path in a service's OpenAPI
+document belongs to that service, so a service that adds a resource needs no change
+here. :data:`KNOWN` seeds the table with the resources each service is known to own, so
+they route (and answer 502/503 naming their service) before its document was ever read.
+A prefix two services claim is routed to neither (it is logged) unless it is known; one
+known for a service stays with it.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-ROUTE_TABLE: dict[str, tuple[str, ...]] = {
+log = logging.getLogger("crm.gateway.routes")
+
+KNOWN: dict[str, tuple[str, ...]] = {
     "contacts": (
         "accounts", "contacts", "custom-fields", "tags", "lists", "duplicates", "merges",
         "imports", "exports", "timeline", "notes", "attachments", "personal-data",
@@ -29,30 +37,76 @@ ROUTE_TABLE: dict[str, tuple[str, ...]] = {
     ),
     "analytics": ("analytics", "reports", "cubes"),
 }  # fmt: skip
+# Kept under its old name for readers of the static table.
+ROUTE_TABLE = KNOWN
 
-#: Prefixes the gateway answers itself; never proxied.
-GATEWAY_PREFIXES = frozenset({"auth", "api-keys", "tenants"})
+#: Prefixes the gateway answers itself; never proxied, never learned.
+GATEWAY_PREFIXES = frozenset(
+    {
+        "auth", "oauth", "api-keys", "tenants", "users", "teams", "roles", "webhooks",
+        "audit", "events", "records",
+    }
+)  # fmt: skip
+#: Every service has its own ``/v1/admin`` (dead letters, jobs): per process, not routed.
+PER_SERVICE = frozenset({"admin"})
 
 
-def _by_prefix() -> MappingProxyType[str, str]:
+def _first_segment(path: str) -> str | None:
+    if not path.startswith("/v1/"):
+        return None
+    first = path[4:].split("/", 1)[0]
+    return first or None
+
+
+def _seeded(known: Mapping[str, Iterable[str]]) -> dict[str, str]:
     owners: dict[str, str] = {}
-    for service, prefixes in ROUTE_TABLE.items():
+    for service, prefixes in known.items():
         for prefix in prefixes:
             if prefix in owners or prefix in GATEWAY_PREFIXES:
                 raise ValueError(f"/v1/{prefix} is routed twice ({owners.get(prefix)}, {service})")
             owners[prefix] = service
-    return MappingProxyType(owners)
+    return owners
 
 
-SERVICE_BY_PREFIX = _by_prefix()
+class RouteTable:
+    """Service by first path segment: the known ones, and those learned from OpenAPI."""
+
+    def __init__(self, known: Mapping[str, Iterable[str]] = KNOWN) -> None:
+        self._known = _seeded(known)
+        self._owners = dict(self._known)
+
+    @property
+    def by_prefix(self) -> Mapping[str, str]:
+        return self._owners
+
+    def service_for(self, path: str) -> str | None:
+        """The service owning ``path`` (``/v1/deals/123`` -> ``sales``), or None."""
+        first = _first_segment(path)
+        return None if first is None else self._owners.get(first)
+
+    def learn(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
+        """Route every first segment of the services' ``/v1`` paths to its service."""
+        claims: dict[str, set[str]] = {}
+        for service, doc in documents.items():
+            for path in doc.get("paths", {}):
+                first = _first_segment(path)
+                if first and first not in GATEWAY_PREFIXES and first not in PER_SERVICE:
+                    claims.setdefault(first, set()).add(service)
+        owners = dict(self._known)
+        for prefix, services in claims.items():
+            if prefix in owners:
+                continue
+            if len(services) > 1:
+                log.warning("/v1/%s is claimed by %s: not routed", prefix, sorted(services))
+                continue
+            owners[prefix] = next(iter(services))
+        self._owners = owners
+
+
+_DEFAULT = RouteTable()
+SERVICE_BY_PREFIX = _DEFAULT.by_prefix
 
 
 def service_for(path: str) -> str | None:
-    """The service owning ``path`` (``/v1/deals/123`` -> ``sales``), or None.
-
-    ``path`` is the request path; only its first segment after ``/v1/`` matters.
-    """
-    if not path.startswith("/v1/"):
-        return None
-    first = path[4:].split("/", 1)[0]
-    return SERVICE_BY_PREFIX.get(first)
+    """The service of ``path`` by the known table alone (what routes without OpenAPI)."""
+    return _DEFAULT.service_for(path)

@@ -1,0 +1,1 @@
+"""Teams and tenant-defined roles (G2): administered here, carried in every token."""

@@ -1,20 +1,36 @@
-"""support-service: the package skeleton; its capabilities arrive with their issues."""
+"""support-service: tickets, routing, SLA policies and clocks, email channel (V1-V5, V9)."""
 
 from __future__ import annotations
 
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
+from support_service.calendars.endpoints import router as calendars_router
+from support_service.email import outbound
+from support_service.email.endpoints import router as email_router
+from support_service.policies.endpoints import router as policies_router
+from support_service.routing.endpoints import agents, queues
 from support_service.settings import SupportSettings
+from support_service.sla import jobs as sla_jobs
+from support_service.tickets.endpoints import router as tickets_router
 
 
 def create_app(settings: SupportSettings | None = None) -> FastAPI:
+    settings = settings or SupportSettings()
     return create_service_app(
         name="support-service",
-        settings=settings or SupportSettings(),
-        routers=[],
+        settings=settings,
+        routers=[
+            tickets_router,
+            email_router,
+            calendars_router,
+            policies_router,
+            queues,
+            agents,
+        ],
+        job_handlers={**sla_jobs.job_handlers(), **outbound.job_handlers(settings)},
         description=(
-            "Customer service: tickets, routing, SLA policies and "
-            "clocks, calls, knowledge base, CSAT."
+            "Customer service: tickets, routing, SLA policies and explainable clocks on "
+            "business calendars, the email channel."
         ),
     )

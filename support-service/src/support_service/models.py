@@ -4,5 +4,12 @@ Models import ``Base`` from ``support_service.base``, never from here: this modu
 """
 
 from support_service.base import Base
+from support_service.calendars.models import Calendar
+from support_service.policies.models import SlaPolicy
+from support_service.routing.models import Agent, Queue
+from support_service.tickets.models import Ticket, TicketCounter, TicketEvent, TicketMessage
 
-__all__ = ["Base"]
+__all__ = [
+    "Agent", "Base", "Calendar", "Queue", "SlaPolicy", "Ticket", "TicketCounter",
+    "TicketEvent", "TicketMessage",
+]  # fmt: skip

@@ -1,0 +1,76 @@
+"""Tickets through HTTP: creation, enforced transitions, history, tenancy, bad input."""
+
+from __future__ import annotations
+
+import httpx
+from crm_testing.events import EventCapture
+
+
+async def test_a_ticket_is_created_read_listed_and_its_event_published(
+    api: httpx.AsyncClient, event_capture: EventCapture
+) -> None:
+    created = await api.post(
+        "/v1/tickets",
+        json={"subject": "Printer on fire", "channel": "phone", "priority": "high",
+              "description": "It is smoking.", "tags": ["hardware"]},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    body, url = created.json(), created.headers["location"]
+    assert url == f"/v1/tickets/{body['id']}" and created.headers["etag"] == f'"{body["version"]}"'
+    assert body["status"] == "new" and body["number"] == 1
+    assert (await api.get(url)).json()["subject"] == "Printer on fire"
+    listed = (await api.get("/v1/tickets", params={"status": "new"})).json()["data"]
+    assert [t["id"] for t in listed] == [body["id"]]
+    assert (await api.get("/v1/tickets", params={"status": "open"})).json()["data"] == []
+    messages = (await api.get(f"{url}/messages")).json()
+    assert [(m["author"], m["body"]) for m in messages] == [("customer", "It is smoking.")]
+    event = await event_capture.wait_for("crm.support.ticket.created.v1")
+    assert event["subject"] == body["id"] and event["data"]["priority"] == "high"
+    second = (await api.post("/v1/tickets", json={"subject": "Another"})).json()
+    assert second["number"] == 2
+
+
+async def test_a_forbidden_transition_is_a_409_naming_both_states(api: httpx.AsyncClient) -> None:
+    url = (await api.post("/v1/tickets", json={"subject": "x"})).headers["location"]
+    assert (await api.patch(url, json={"status": "solved"})).status_code == 200
+    refused = await api.patch(url, json={"status": "pending"})
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "solved" in refused.json()["detail"] and "pending" in refused.json()["detail"]
+    reopened = await api.patch(url, json={"status": "open"})
+    assert reopened.status_code == 200 and reopened.json()["solved_at"] is None
+    await api.patch(url, json={"status": "solved"})
+    assert (await api.patch(url, json={"status": "closed"})).status_code == 200
+    closed = await api.patch(url, json={"status": "open"})
+    assert closed.status_code == 409 and "closed to open" in closed.json()["detail"]
+    history = (await api.get(f"{url}/history")).json()
+    moves = [(e["data"]["from"], e["data"]["to"]) for e in history if e["kind"] == "status"]
+    assert moves == [("new", "solved"), ("solved", "open"), ("open", "solved"),
+                     ("solved", "closed")]  # fmt: skip
+
+
+async def test_an_agent_reply_opens_a_new_ticket_and_a_note_does_not(
+    api: httpx.AsyncClient,
+) -> None:
+    url = (await api.post("/v1/tickets", json={"subject": "x"})).headers["location"]
+    note = await api.post(f"{url}/messages", json={"body": "internal", "public": False})
+    assert note.status_code == 201 and (await api.get(url)).json()["status"] == "new"
+    await api.post(f"{url}/messages", json={"body": "Hello", "status": "pending"})
+    assert (await api.get(url)).json()["status"] == "pending"
+
+
+async def test_bad_input_and_another_tenants_ticket_are_clean_4xx(
+    api: httpx.AsyncClient, other_api: httpx.AsyncClient
+) -> None:
+    assert (await api.post("/v1/tickets", json={"subject": ""})).status_code == 422
+    bad_channel = await api.post("/v1/tickets", json={"subject": "a", "channel": "fax"})
+    assert bad_channel.status_code == 422
+    url = (await api.post("/v1/tickets", json={"subject": "Mine"})).headers["location"]
+    assert (await api.patch(url, json={"status": "archived"})).status_code == 422
+    assert (
+        await api.patch(url, json={"subject": "y"}, headers={"If-Match": '"99"'})
+    ).status_code == 412
+    for path in ("", "/sla", "/messages", "/history"):
+        assert (await other_api.get(f"{url}{path}")).status_code == 404
+    assert (await other_api.patch(url, json={"subject": "Theirs"})).status_code == 404
+    assert (await other_api.post(f"{url}/messages", json={"body": "hi"})).status_code == 404

@@ -4,5 +4,26 @@ Models import ``Base`` from ``marketing_service.base``, never from here: this mo
 """
 
 from marketing_service.base import Base
+from marketing_service.campaigns.models import Campaign, Recipient
+from marketing_service.consent.models import Suppression
+from marketing_service.contacts.models import ListMember, ProjectedContact, ProjectedDeal
+from marketing_service.scoring.models import ScoreAdjustment, ScoreHistory, ScoringRule
+from marketing_service.segments.models import Segment, SegmentMember
+from marketing_service.tracking.models import Touchpoint, TrackingKey
 
-__all__ = ["Base"]
+__all__ = [
+    "Base",
+    "Campaign",
+    "ListMember",
+    "ProjectedContact",
+    "ProjectedDeal",
+    "Recipient",
+    "ScoreAdjustment",
+    "ScoreHistory",
+    "ScoringRule",
+    "Segment",
+    "SegmentMember",
+    "Suppression",
+    "Touchpoint",
+    "TrackingKey",
+]

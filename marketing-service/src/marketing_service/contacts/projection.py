@@ -1,0 +1,149 @@
+"""contacts-service's events applied to the local contacts projection (with the chassis
+:class:`~crm_chassis.projection.Projection`: an older version never overwrites a newer).
+
+Merges and erasures are not versions of one record: a merge marks the merged-away rows
+deleted and points them at the survivor (an undo brings them back), an erasure blanks
+every personal field for good. Each handler says which contacts changed, so the caller
+re-scores them and re-evaluates their segments in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from crm_chassis.projection import Projection
+from crm_proto.events.contacts import ContactSnapshot
+from sqlalchemy import delete, false, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_service.contacts.models import ListMember, ProjectedContact, ProjectedDeal
+
+CONTACTS = Projection(ProjectedContact.__table__)
+_C = ProjectedContact
+
+ERASED_VALUES: Mapping[str, Any] = {
+    "email": None,
+    "first_name": None,
+    "last_name": None,
+    "title": None,
+    "company": None,
+    "country": None,
+    "city": None,
+    "membership_level": None,
+    "consent": {},
+    "tags": [],
+    "custom": {},
+    "do_not_contact": True,
+    "erased": True,
+}
+
+
+def row_of(contact: ContactSnapshot) -> dict[str, Any]:
+    """The projection's columns from a contact's snapshot."""
+    address = next((a for a in contact.addresses if a.primary), None) or (
+        contact.addresses[0] if contact.addresses else None
+    )
+    return {
+        "email": contact.email.lower() if contact.email else None,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "title": contact.title,
+        "company": contact.company,
+        "lifecycle_stage": contact.lifecycle_stage,
+        "owner_id": contact.owner_id,
+        "team_id": contact.team_id,
+        "account_id": contact.account_id,
+        "country": address.country if address else None,
+        "city": address.city if address else None,
+        "membership_level": contact.membership_level,
+        "do_not_contact": contact.do_not_contact,
+        "consent": contact.consent,
+        "tags": sorted(contact.tags),
+        "custom": contact.custom,
+        "contact_created_at": contact.created_at,
+    }
+
+
+async def apply_snapshot(
+    session: AsyncSession, tenant_id: UUID, contact: ContactSnapshot, sequence: int | None
+) -> bool:
+    """Write the snapshot unless a newer version is held (or the contact was erased)."""
+    if sequence is None:
+        raise ValueError(f"contact {contact.id} event carries no sequence")
+    values = row_of(contact)
+    erased = await session.scalar(
+        ProjectedContact.__table__.select()
+        .with_only_columns(_C.erased)
+        .where(_C.tenant_id == tenant_id, _C.id == contact.id)
+    )
+    if erased:
+        values = {**values, **ERASED_VALUES}
+    return await CONTACTS.upsert(
+        session, tenant_id=tenant_id, id=contact.id, sequence=sequence, values=values
+    )
+
+
+async def mark_merged(
+    session: AsyncSession, tenant_id: UUID, survivor_id: UUID, merged_ids: list[UUID]
+) -> None:
+    await session.execute(
+        update(_C)
+        .where(_C.tenant_id == tenant_id, _C.id.in_(merged_ids))
+        .values(deleted=True, merged_into=survivor_id)
+    )
+
+
+async def unmark_merged(session: AsyncSession, tenant_id: UUID, restored_ids: list[UUID]) -> None:
+    await session.execute(
+        update(_C)
+        .where(_C.tenant_id == tenant_id, _C.id.in_(restored_ids), _C.merged_into.is_not(None))
+        .values(deleted=False, merged_into=None)
+    )
+
+
+async def erase(session: AsyncSession, tenant_id: UUID, contact_id: UUID) -> None:
+    """Blank the contact's personal data for good (the row stays, as its id does)."""
+    stmt = insert(_C).values(tenant_id=tenant_id, id=contact_id, sequence=0, **ERASED_VALUES)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=[_C.tenant_id, _C.id], set_=dict(ERASED_VALUES))
+    )
+
+
+async def add_list_members(
+    session: AsyncSession, tenant_id: UUID, list_id: UUID, contact_ids: list[UUID]
+) -> None:
+    if contact_ids:
+        rows = [{"tenant_id": tenant_id, "list_id": list_id, "contact_id": c} for c in contact_ids]
+        await session.execute(insert(ListMember).values(rows).on_conflict_do_nothing())
+
+
+async def remove_list_members(
+    session: AsyncSession, tenant_id: UUID, list_id: UUID, contact_ids: list[UUID] | None
+) -> None:
+    stmt = delete(ListMember).where(
+        ListMember.tenant_id == tenant_id, ListMember.list_id == list_id
+    )
+    if contact_ids is not None:
+        stmt = stmt.where(ListMember.contact_id.in_(contact_ids))
+    await session.execute(stmt)
+
+
+async def upsert_deal(
+    session: AsyncSession, tenant_id: UUID, deal_id: UUID, values: Mapping[str, Any]
+) -> None:
+    stmt = insert(ProjectedDeal).values(tenant_id=tenant_id, id=deal_id, **values)
+    set_ = {k: v for k, v in values.items() if v is not None or k in ("won", "closed_at")}
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ProjectedDeal.tenant_id, ProjectedDeal.id],
+            set_=set_ or {"tenant_id": tenant_id},
+        )
+    )
+
+
+def live() -> Any:
+    """Contacts a segment or a send may consider: present, not erased."""
+    return (_C.deleted.is_(False)) & (_C.erased.is_(false()))

@@ -1,0 +1,190 @@
+"""All SQL of segments and their membership."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from crm_chassis.auth import Actor
+from crm_chassis.repository import TenantRepository, visibility_clause
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_service.contacts.models import ProjectedContact as C
+from marketing_service.contacts.projection import live
+from marketing_service.segments.compiler import compile_rule
+from marketing_service.segments.models import Segment
+from marketing_service.segments.models import SegmentMember as M
+from marketing_service.segments.rules import Rule
+
+
+class SegmentRepository(TenantRepository[Segment]):
+    model = Segment
+    label = "segment"
+    sortable = {"created_at": Segment.created_at, "name": Segment.name}
+
+    async def all_rules(self) -> list[tuple[UUID, dict[str, Any]]]:
+        rows = await self.session.execute(self.select(Segment.id, Segment.rule))
+        return [(r.id, r.rule) for r in rows]
+
+    async def relative_ids(self) -> list[UUID]:
+        return list(await self.session.scalars(self.select(Segment.id).where(Segment.relative)))
+
+
+def matching(tenant_id: UUID, rule: Rule, now: datetime) -> Any:
+    """``SELECT id`` of the tenant's live contacts the rule holds for at ``now``."""
+    return select(C.id).where(C.tenant_id == tenant_id, live(), compile_rule(rule, now))
+
+
+async def reevaluate(
+    session: AsyncSession, tenant_id: UUID, segment_id: UUID, rule: Rule, now: datetime
+) -> tuple[list[UUID], list[UUID]]:
+    """Bring the segment's members to the rule's answer at ``now`` in one statement; the
+    contacts that entered and those that left."""
+    match = matching(tenant_id, rule, now).cte("matching")
+    entered = (
+        insert(M)
+        .from_select(
+            ["tenant_id", "segment_id", "contact_id", "entered_at"],
+            select(literal(tenant_id), literal(segment_id), match.c.id, literal(now)),
+        )
+        .on_conflict_do_nothing()
+        .returning(M.contact_id)
+        .cte("entered")
+    )
+    left = (
+        delete(M)
+        .where(
+            M.tenant_id == tenant_id,
+            M.segment_id == segment_id,
+            ~select(match.c.id).where(match.c.id == M.contact_id).exists(),
+        )
+        .returning(M.contact_id)
+        .cte("left")
+    )
+    stmt = select(literal("entered").label("change"), entered.c.contact_id).union_all(
+        select(literal("left"), left.c.contact_id)
+    )
+    rows = (await session.execute(stmt)).all()
+    await session.execute(
+        update(Segment)
+        .where(Segment.id == segment_id)
+        .values(evaluated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return (
+        [r.contact_id for r in rows if r.change == "entered"],
+        [r.contact_id for r in rows if r.change == "left"],
+    )
+
+
+async def matches_of(
+    session: AsyncSession,
+    tenant_id: UUID,
+    rules: Sequence[tuple[UUID, Rule]],
+    contact_ids: Sequence[UUID],
+    now: datetime,
+) -> dict[UUID, set[UUID]]:
+    """Per contact (live ones only), the segments among ``rules`` it is in at ``now``:
+    one query for every segment and contact."""
+    if not rules or not contact_ids:
+        return {}
+    columns = [compile_rule(rule, now).label(f"s{i}") for i, (_, rule) in enumerate(rules)]
+    stmt = select(C.id, *columns).where(C.tenant_id == tenant_id, C.id.in_(contact_ids), live())
+    result: dict[UUID, set[UUID]] = {}
+    for row in await session.execute(stmt):
+        result[row.id] = {rules[i][0] for i in range(len(rules)) if row[i + 1]}
+    return result
+
+
+async def memberships_of(
+    session: AsyncSession, tenant_id: UUID, contact_ids: Sequence[UUID]
+) -> dict[UUID, set[UUID]]:
+    rows = await session.execute(
+        select(M.contact_id, M.segment_id).where(
+            M.tenant_id == tenant_id, M.contact_id.in_(contact_ids)
+        )
+    )
+    result: dict[UUID, set[UUID]] = {}
+    for row in rows:
+        result.setdefault(row.contact_id, set()).add(row.segment_id)
+    return result
+
+
+async def add_members(
+    session: AsyncSession, tenant_id: UUID, pairs: Sequence[tuple[UUID, UUID]], now: datetime
+) -> None:
+    """Insert (segment, contact) memberships."""
+    if pairs:
+        values = [
+            {"tenant_id": tenant_id, "segment_id": s, "contact_id": c, "entered_at": now}
+            for s, c in pairs
+        ]
+        await session.execute(insert(M).values(values).on_conflict_do_nothing())
+
+
+async def remove_members(
+    session: AsyncSession, tenant_id: UUID, pairs: Sequence[tuple[UUID, UUID]]
+) -> None:
+    for segment_id, contact_id in pairs:
+        await session.execute(
+            delete(M).where(
+                M.tenant_id == tenant_id, M.segment_id == segment_id, M.contact_id == contact_id
+            )
+        )
+
+
+def visible_members(actor: Actor, segment_id: UUID) -> Any:
+    """Members of the segment joined to their contact, as the actor may see them."""
+    return (
+        select(C.id, C.email, C.first_name, C.last_name, M.entered_at)
+        .join(M, (M.tenant_id == C.tenant_id) & (M.contact_id == C.id))
+        .where(
+            M.tenant_id == actor.tenant_id, M.segment_id == segment_id, visibility_clause(C, actor)
+        )
+    )
+
+
+async def count_members(session: AsyncSession, actor: Actor, segment_id: UUID) -> int:
+    sub = visible_members(actor, segment_id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+async def page_members(
+    session: AsyncSession, actor: Actor, segment_id: UUID, after: UUID | None, limit: int
+) -> list[Any]:
+    stmt = visible_members(actor, segment_id).order_by(C.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(C.id > after)
+    return list((await session.execute(stmt)).all())
+
+
+async def preview(
+    session: AsyncSession, actor: Actor, rule: Rule, now: datetime, limit: int
+) -> tuple[int, list[Any]]:
+    """How many contacts a rule would hold now, and the first ``limit`` of them."""
+    base = select(C.id, C.email, C.first_name, C.last_name).where(
+        C.tenant_id == actor.tenant_id, live(), compile_rule(rule, now), visibility_clause(C, actor)
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = (await session.execute(base.order_by(C.id).limit(limit))).all()
+    return int(total or 0), list(rows)
+
+
+async def drop_contact(
+    session: AsyncSession, tenant_id: UUID, contact_ids: Sequence[UUID]
+) -> list[tuple[UUID, UUID]]:
+    """Remove the contacts from every segment; the (segment, contact) pairs removed."""
+    rows = await session.execute(
+        delete(M)
+        .where(M.tenant_id == tenant_id, M.contact_id.in_(contact_ids))
+        .returning(M.segment_id, M.contact_id)
+    )
+    return [(r.segment_id, r.contact_id) for r in rows]
+
+
+async def member_ids(session: AsyncSession, tenant_id: UUID, segment_id: UUID) -> Any:
+    return select(M.contact_id).where(M.tenant_id == tenant_id, M.segment_id == segment_id)

@@ -1,9 +1,16 @@
-"""sales-service: sales force automation; pipelines first, the rest with their issues."""
+"""sales-service: sales force automation (S1-S12)."""
 
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
+from sales_service.consumers import CONSUMERS
+from sales_service.deals import rotting
+from sales_service.deals.endpoints import routers as deal_routers
+from sales_service.deals.service import rotting_job
+from sales_service.leads.endpoints import routers as lead_routers
 from sales_service.pipelines.endpoints import router as pipelines_router
+from sales_service.pipelines.endpoints import stages_router
+from sales_service.products.endpoints import routers as product_routers
 from sales_service.settings import SalesSettings
 
 
@@ -11,6 +18,15 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
     return create_service_app(
         name="sales-service",
         settings=settings or SalesSettings(),
-        routers=[pipelines_router],
-        description="Sales force automation: pipelines (leads, deals, quotes and more to come).",
+        routers=[
+            *lead_routers,
+            pipelines_router,
+            stages_router,
+            *deal_routers,
+            *product_routers,
+        ],
+        consumers=CONSUMERS,
+        job_handlers={rotting.JOB: rotting_job},
+        description="Sales force automation: leads, assignment, conversion, pipelines, deals, "
+        "products and price books, configuration, quotes, orders, tasks, forecast, channels.",
     )

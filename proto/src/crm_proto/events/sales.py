@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from crm_proto.money import Money
 from crm_proto.registry import event_type
@@ -392,3 +392,116 @@ class DealRegistrationSubmitted(_Payload):
     account_id: UUID
     status: str
     conflicts_with: UUID | None = None
+
+
+# -- settings resources: rules, queues, forms, fields, quotas, partners --------------------
+
+
+def _lifecycle(key: str, title: str, snapshot: type[_Payload]) -> None:
+    """Register ``crm.sales.<key>.created|updated|deleted.v1`` for a settings resource
+    whose snapshot is ``snapshot``: the same three shapes as every entity's, named
+    ``<Name>Created``, ``<Name>Updated`` and ``<Name>Deleted`` in this module."""
+    name = "".join(part.capitalize() for part in key.split("_"))
+    specs: dict[str, tuple[str, dict[str, Any]]] = {
+        "Created": (f"A {title} was created.", {key: (snapshot, ...)}),
+        "Updated": (
+            f"A {title} changed; ``changed`` names its fields that did.",
+            {key: (snapshot, ...), "changed": (list[str], ...)},
+        ),
+        "Deleted": (f"A {title} was deleted.", {"id": (UUID, ...)}),
+    }
+    for kind, (doc, fields) in specs.items():
+        model = create_model(f"{name}{kind}", __base__=_Payload, __doc__=doc, **fields)  # type: ignore[call-overload]
+        model.__module__ = __name__
+        globals()[model.__name__] = event_type(f"crm.sales.{key}.{kind.lower()}.v1")(model)
+
+
+class AssignmentRuleSnapshot(_Payload):
+    id: UUID
+    name: str
+    position: int
+    conditions: list[dict[str, Any]]
+    owner_id: UUID | None = None
+    queue_id: UUID | None = None
+    active: bool
+    version: int
+
+
+class AssignmentQueueSnapshot(_Payload):
+    id: UUID
+    name: str
+    members: list[UUID]
+    unavailable: list[UUID]
+    version: int
+
+
+class LeadFieldSnapshot(_Payload):
+    id: UUID
+    key: str
+    label: str
+    kind: str
+    options: list[str]
+    version: int
+
+
+class WebFormSnapshot(_Payload):
+    id: UUID
+    name: str
+    source: str
+    per_minute: int
+    version: int
+
+
+class ConfigurationRuleSnapshot(_Payload):
+    id: UUID
+    name: str
+    position: int
+    body: dict[str, Any]
+    active: bool
+    version: int
+
+
+class PriceBookSnapshot(_Payload):
+    id: UUID
+    name: str
+    is_default: bool
+    version: int
+
+
+class QuotaSnapshot(_Payload):
+    id: UUID
+    owner_id: UUID
+    period: str
+    amount: Money
+    version: int
+
+
+class PartnerSnapshot(_Payload):
+    id: UUID
+    account_id: UUID
+    name: str
+    type: str
+    tier: str
+    level: int
+    parent_id: UUID | None = None
+    version: int
+
+
+class TaskRuleSnapshot(_Payload):
+    id: UUID
+    name: str
+    trigger: str
+    body: dict[str, Any]
+    active: bool
+    version: int
+
+
+_lifecycle("assignment_rule", "lead assignment rule (S2)", AssignmentRuleSnapshot)
+_lifecycle("assignment_queue", "lead assignment queue (S2)", AssignmentQueueSnapshot)
+_lifecycle("lead_field", "custom field of leads (S1)", LeadFieldSnapshot)
+_lifecycle("web_form", "lead capture web form (S1)", WebFormSnapshot)
+_lifecycle("configuration_rule", "product configuration rule (S7)", ConfigurationRuleSnapshot)
+_lifecycle("price_book", "price book (S6)", PriceBookSnapshot)
+_lifecycle("quota", "sales quota (S11)", QuotaSnapshot)
+_lifecycle("partner", "channel partner (S12)", PartnerSnapshot)
+_lifecycle("task_rule", "task automation rule (S10)", TaskRuleSnapshot)

@@ -30,15 +30,13 @@ def should_flag(
     idle_since: datetime,
     rotting_since: datetime | None,
     closed: bool,
-    now: datetime,
     rotting_days: int | None,
 ) -> bool:
-    """Whether the job of the spell starting at ``spell`` flags the deal now."""
-    due = rots_at(idle_since, rotting_days)
+    """Whether the job of the spell starting at ``spell`` flags the deal when it runs
+    (a job runs at its due time, ``rots_at(spell, rotting_days)``)."""
     return (
         not closed
         and spell == idle_since
         and rotting_since is None
-        and due is not None
-        and due <= now
+        and rots_at(idle_since, rotting_days) is not None
     )

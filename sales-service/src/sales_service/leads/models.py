@@ -90,3 +90,19 @@ class WebFormHits(Base):
     )
     minute: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+class LeadField(Entity, Base):
+    """A tenant's custom field of leads: its key in ``custom``, its kind and options."""
+
+    __tablename__ = "lead_fields"
+
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    options: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'"))
+
+    __table_args__ = (
+        Index("uq_lead_fields_tenant_key", "tenant_id", "key", unique=True),
+        Index("ix_lead_fields_tenant_created", "tenant_id", "created_at", "id"),
+    )

@@ -74,5 +74,6 @@ schemas: install ## regenerate proto/schemas from the event models
 bench: install ## run the benchmarks in bench/, each printing ratios to a raw baseline
 	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
 
-deploy-check: install ## check the Kubernetes manifests (every app probed, non-root, read-only, migrated)
-	$(UV) run --no-sync pytest tests/test_k8s_manifests.py -q
+deploy-check: install ## render and validate the Kubernetes overlays, lint the Dockerfile, check our rules
+	$(UV) run --no-sync python deploy/k8s/check.py
+	$(UV) run --no-sync pytest tests/deploy -q -p no:cacheprovider

@@ -98,3 +98,12 @@ def stage_changed(tenant: UUID, deal_id: UUID, to: str, *, at=T0, won=None, frm=
         **more,
     }
     return event("crm.sales.deal.stage_changed.v1", tenant, data, at=at, subject=deal_id)
+
+
+def ticket(tenant: UUID, ticket_id: UUID, change: str, *, at=T0, **fields):
+    data = {"ticket_id": str(ticket_id), **fields}
+    if change == "created":
+        data.setdefault("subject", "Broken")
+        data.setdefault("priority", "high")
+        data.setdefault("channel", "email")
+    return event(f"crm.support.ticket.{change}.v1", tenant, data, at=at, subject=ticket_id)

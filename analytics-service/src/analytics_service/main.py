@@ -7,6 +7,7 @@ from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
 from analytics_service.olap.endpoints import router as olap_router
+from analytics_service.reports.endpoints import router as reports_router
 from analytics_service.runtime import Runtime
 from analytics_service.settings import AnalyticsSettings
 from analytics_service.warehouse.consumer import warehouse_consumer
@@ -23,7 +24,7 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     app = create_service_app(
         name="analytics-service",
         settings=settings,
-        routers=[warehouse_router, olap_router],
+        routers=[warehouse_router, olap_router, reports_router],
         consumers=[warehouse_consumer(runtime.warehouse)] if writer else [],
         job_handlers=tasks.job_handlers(kinds) if writer else None,
         description=(

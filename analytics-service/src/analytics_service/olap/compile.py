@@ -17,6 +17,7 @@ from crm_chassis.errors import ValidationFailed
 
 from analytics_service.olap.cubes import CUBES, Cube
 from analytics_service.olap.schemas import Drill, Filter, OlapQuery
+from analytics_service.warehouse.visibility import tenant_and_visibility
 
 _OPS = {"eq": "=", "neq": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
@@ -95,18 +96,6 @@ def _condition(cube: Cube, index: int, f: Filter, params: list[Any]) -> str:
     return f"({dimension.sql})::VARCHAR {_OPS[f.op]} ?::VARCHAR"
 
 
-def _visibility(cube: Cube, actor: Actor, params: list[Any]) -> str | None:
-    if actor.sees_all or cube.owner is None:
-        return None
-    params.append(str(actor.user_id))
-    own = f"{cube.owner} = ?::UUID"
-    if actor.visibility == "team" and cube.team is not None and actor.team_ids:
-        params.extend(str(t) for t in actor.team_ids)
-        marks = ", ".join("?::UUID" for _ in actor.team_ids)
-        return f"({own} OR {cube.team} IN ({marks}))"
-    return own
-
-
 def compile_query(query: OlapQuery, actor: Actor) -> Compiled:
     cube = cube_of(query.cube)
     if query.drill is not None:
@@ -128,11 +117,8 @@ def compile_query(query: OlapQuery, actor: Actor) -> Compiled:
             side = "rows" if name in query.rows else "columns"
             raise _invalid(side, f"no dimension {name!r} in {cube.name}")
         selected.append(f'{dimension.sql} AS "{name}"')
-    params: list[Any] = [str(actor.tenant_id)]
-    where = ["f.tenant_id = ?::UUID"]
-    visible = _visibility(cube, actor, params)
-    if visible:
-        where.append(visible)
+    scope, params = tenant_and_visibility(actor, owner=cube.owner, team=cube.team)
+    where = [scope]
     where += [_condition(cube, i, f, params) for i, f in enumerate(query.filters)]
     selected += [f'{m.sql} AS "{m.name}"' for m in measures]
     group = (

@@ -39,7 +39,7 @@ class Cube:
     measures: tuple[Measure, ...]
     dimensions: tuple[Dimension, ...]
     hierarchies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    owner: str | None = "f.owner_id"
+    owner: str | None = "owner_id"
     """The column visibility ``own`` and ``team`` compare with the caller."""
     team: str | None = None
 
@@ -114,7 +114,7 @@ CUBES: dict[str, Cube] = {
                 Dimension("currency", "f.currency"),
             ),
             hierarchies={"date": DATE_LEVELS, "geo": GEO_LEVELS},
-            team="f.team_id",
+            team="team_id",
         ),
         Cube(
             name="orders",

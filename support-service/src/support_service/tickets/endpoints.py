@@ -90,6 +90,7 @@ async def ticket_sla(id: UUID, call: CallDep) -> SlaRead:
     """Each SLA and OLA metric explained: target, business time elapsed, each pause, due
     time and remaining time (elapsed + remaining = target), and earlier measurements."""
     ticket = await service.get(call, id)
-    now = utcnow()
     rows = await service.history(call).of(ticket.id)
+    # Never before the history's last entry (another replica's clock may run ahead).
+    now = max([utcnow(), *(r.at for r in rows[-1:])])
     return explain(ticket.id, now, await sla.reports(call, ticket, rows, now))

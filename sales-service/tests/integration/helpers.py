@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -15,7 +16,7 @@ async def created(api: httpx.AsyncClient, path: str, body: dict[str, Any]) -> di
 
 async def pipeline_with_stages(api: httpx.AsyncClient, *stages: dict[str, Any]) -> dict[str, Any]:
     """A pipeline and its stages (``{"name", "probability", ...}``), in order."""
-    pipeline = await created(api, "/v1/pipelines", {"name": "New business"})
+    pipeline = await created(api, "/v1/pipelines", {"name": f"Pipeline {uuid4().hex[:8]}"})
     pipeline["stages"] = [
         await created(api, "/v1/stages", {"pipeline_id": pipeline["id"], "position": n, **stage})
         for n, stage in enumerate(stages)

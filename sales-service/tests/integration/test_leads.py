@@ -11,11 +11,19 @@ ANA, BEN, CAT = uuid4(), uuid4(), uuid4()
 
 async def test_a_lead_is_captured_read_and_its_status_moves_by_the_rules(api, event_capture):
     lead = await created(
-        api, "/v1/leads",
-        {"first_name": "Ada", "last_name": "Lovelace", "company": "Engines Ltd",
-         "email": "ada@engines.example", "source": "event", "country": "GB",
-         "estimated_value": money("12000.00"), "qualification": {"need": "analytics"}},
-    )  # fmt: skip
+        api,
+        "/v1/leads",
+        {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "company": "Engines Ltd",
+            "email": "ada@engines.example",
+            "source": "event",
+            "country": "GB",
+            "estimated_value": money("12000.00"),
+            "qualification": {"need": "analytics"},
+        },
+    )
     assert lead["status"] == "new" and lead["estimated_value"] == money("12000.00")
     url = f"/v1/leads/{lead['id']}"
     working = await api.patch(url, json={"status": "working"})
@@ -37,14 +45,18 @@ async def test_a_lead_is_captured_read_and_its_status_moves_by_the_rules(api, ev
 async def test_bad_lead_input_is_a_422_per_field(api):
     response = await api.post(
         "/v1/leads",
-        json={"last_name": "X", "email": "not-an-email", "country": "gb",
-              "estimated_value": {"amount": 12.5, "currency": "EUR"}},
-    )  # fmt: skip
+        json={
+            "last_name": "X",
+            "email": "not-an-email",
+            "country": "gb",
+            "estimated_value": {"amount": 12.5, "currency": "EUR"},
+        },
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"email", "country"} <= fields and any("estimated_value" in f for f in fields)
-    for value in ({"amount": "1.005", "currency": "EUR"}, {"amount": "1", "currency": "XXX"},
-                  {"amount": "-3.00", "currency": "EUR"}, {"amount": "1.5", "currency": "JPY"}):  # fmt: skip
+    bad_values = [money("1.005"), money("1", "XXX"), money("-3.00"), money("1.5", "JPY")]
+    for value in bad_values:
         bad = await api.post("/v1/leads", json={"last_name": "X", "estimated_value": value})
         assert bad.status_code == 422, value
         assert bad.json()["errors"][0]["field"].startswith("estimated_value")
@@ -52,8 +64,11 @@ async def test_bad_lead_input_is_a_422_per_field(api):
 
 
 async def test_custom_fields_are_checked_against_their_definitions(api):
-    await created(api, "/v1/lead-fields", {"key": "tier", "label": "Tier", "kind": "enum",
-                                          "options": ["gold", "silver"]})  # fmt: skip
+    await created(
+        api,
+        "/v1/lead-fields",
+        {"key": "tier", "label": "Tier", "kind": "enum", "options": ["gold", "silver"]},
+    )
     await created(api, "/v1/lead-fields", {"key": "seats", "label": "Seats", "kind": "number"})
     lead = await created(api, "/v1/leads", {"last_name": "A", "custom": {"tier": "gold"}})
     assert lead["custom"] == {"tier": "gold"}
@@ -66,10 +81,16 @@ async def test_custom_fields_are_checked_against_their_definitions(api):
 
 async def test_leads_are_searched_by_filter_groups_custom_fields_and_text(api):
     await created(api, "/v1/lead-fields", {"key": "seats", "label": "Seats", "kind": "number"})
-    a = await created(api, "/v1/leads", {"last_name": "Hopper", "company": "Navy Labs",
-                                        "source": "web", "custom": {"seats": 50}})  # fmt: skip
-    b = await created(api, "/v1/leads", {"last_name": "Turing", "source": "event",
-                                        "estimated_value": money("900.00")})  # fmt: skip
+    a = await created(
+        api,
+        "/v1/leads",
+        {"last_name": "Hopper", "company": "Navy Labs", "source": "web", "custom": {"seats": 50}},
+    )
+    b = await created(
+        api,
+        "/v1/leads",
+        {"last_name": "Turing", "source": "event", "estimated_value": money("900.00")},
+    )
     await created(api, "/v1/leads", {"last_name": "Babbage", "source": "web"})
 
     async def found(body):
@@ -80,30 +101,54 @@ async def test_leads_are_searched_by_filter_groups_custom_fields_and_text(api):
     by_custom = {"filters": [{"field": "custom.seats", "operator": "gte", "value": 10}]}
     by_value = {"filters": [{"field": "estimated_value", "operator": "gt", "value": "500"}]}
     assert await found({"filter_groups": [by_custom, by_value], "sort": "last_name"}) == [
-        a["id"], b["id"],
-    ]  # fmt: skip
+        a["id"],
+        b["id"],
+    ]
     assert await found({"query": "navy"}) == [a["id"]]
-    bad = await api.post("/v1/leads/search", json={"filter_groups": [{"filters": [
-        {"field": "nope", "operator": "eq", "value": 1}]}]})  # fmt: skip
+    bad = await api.post(
+        "/v1/leads/search",
+        json={"filter_groups": [{"filters": [{"field": "nope", "operator": "eq", "value": 1}]}]},
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "filter_groups[0].filters[0].field"
 
 
 async def test_assignment_rules_fire_in_order_and_explain_themselves(api, event_capture):
-    queue = await created(api, "/v1/assignment-queues",
-                          {"name": "Inbound", "members": [str(ANA), str(BEN), str(CAT)],
-                           "unavailable": [str(BEN)]})  # fmt: skip
-    await created(api, "/v1/assignment-rules", {
-        "name": "Germany", "position": 1, "owner_id": str(CAT),
-        "conditions": [{"field": "country", "operator": "eq", "value": "DE"}]})  # fmt: skip
-    rule = await created(api, "/v1/assignment-rules", {
-        "name": "Big web leads", "position": 2, "queue_id": queue["id"],
-        "conditions": [{"field": "estimated_value", "operator": "gte", "value": "10000"},
-                       {"field": "source", "operator": "in", "value": ["web", "ads"]}]})  # fmt: skip
+    queue = await created(
+        api,
+        "/v1/assignment-queues",
+        {"name": "Inbound", "members": [str(ANA), str(BEN), str(CAT)], "unavailable": [str(BEN)]},
+    )
+    await created(
+        api,
+        "/v1/assignment-rules",
+        {
+            "name": "Germany",
+            "position": 1,
+            "owner_id": str(CAT),
+            "conditions": [{"field": "country", "operator": "eq", "value": "DE"}],
+        },
+    )
+    rule = await created(
+        api,
+        "/v1/assignment-rules",
+        {
+            "name": "Big web leads",
+            "position": 2,
+            "queue_id": queue["id"],
+            "conditions": [
+                {"field": "estimated_value", "operator": "gte", "value": "10000"},
+                {"field": "source", "operator": "in", "value": ["web", "ads"]},
+            ],
+        },
+    )
     owners = []
     for _ in range(3):
-        lead = await created(api, "/v1/leads", {"last_name": "Big", "source": "web",
-                                               "estimated_value": money("20000.00")})  # fmt: skip
+        lead = await created(
+            api,
+            "/v1/leads",
+            {"last_name": "Big", "source": "web", "estimated_value": money("20000.00")},
+        )
         owners.append(lead["owner_id"])
     assert owners == [str(ANA), str(CAT), str(ANA)]  # round-robin, skipping Ben
     explained = (await api.get(f"/v1/leads/{lead['id']}/assignment")).json()
@@ -122,11 +167,14 @@ async def test_assignment_rules_fire_in_order_and_explain_themselves(api, event_
 
 
 async def test_a_public_web_form_captures_leads_refuses_spam_and_is_rate_limited(api, anonymous):
-    form = await created(api, "/v1/web-forms", {"name": "Contact us", "source": "website",
-                                               "per_minute": 2})  # fmt: skip
+    form = await created(
+        api, "/v1/web-forms", {"name": "Contact us", "source": "website", "per_minute": 2}
+    )
     url = f"/v1/web-forms/{form['key']}/submissions"
-    ok = await anonymous.post(url, json={"email": "x@y.example", "last_name": "Web",
-                                         "message": "call me", "website_url": ""})  # fmt: skip
+    ok = await anonymous.post(
+        url,
+        json={"email": "x@y.example", "last_name": "Web", "message": "call me", "website_url": ""},
+    )
     assert ok.status_code == 202, ok.text
     lead = (await api.get(f"/v1/leads/{ok.json()['lead_id']}")).json()
     assert lead["source"] == "website" and lead["web_form_id"] == form["id"]

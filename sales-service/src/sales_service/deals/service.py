@@ -59,8 +59,8 @@ async def stage_for(call: Call, pipeline_id: UUID, stage_id: UUID | None) -> Sta
     return stage
 
 
-async def enter_stage(call: Call, deal: Deal, stage: Stage, before: Stage | None) -> None:
-    """Put ``deal`` in ``stage`` (flushed deal), with its history line and rotting job."""
+def place(deal: Deal, stage: Stage) -> None:
+    """``deal`` in ``stage``: its figures, and a new idle spell from now."""
     now = utcnow()
     deal.stage_id = stage.id
     deal.probability = stage.probability
@@ -69,11 +69,15 @@ async def enter_stage(call: Call, deal: Deal, stage: Stage, before: Stage | None
     deal.closed_at = now if stage.closed else None
     deal.stage_entered_at = deal.idle_since = now
     deal.rotting_since = None
+
+
+async def record_move(call: Call, deal: Deal, before: Stage | None, stage: Stage) -> None:
+    """The history line of a move to ``stage`` (placed already), and its rotting job."""
     call.session.add(
         DealStageChange(
             id=new_id(), tenant_id=call.tenant_id, deal_id=deal.id,
             from_stage_id=before.id if before else None, to_stage_id=stage.id,
-            changed_by=call.actor.user_id, changed_at=now,
+            changed_by=call.actor.user_id, changed_at=deal.stage_entered_at,
         )
     )  # fmt: skip
     await schedule_rotting(call.session, deal, stage)
@@ -97,13 +101,10 @@ class Deals(Crud[Deal]):
         self.view.check_writable(call.actor, data.model_dump(exclude_unset=True))
         stage = await stage_for(call, data.pipeline_id, data.stage_id)
         values = data.model_dump(mode="python", exclude={"amount", "stage_id"})
-        deal = Deal(
-            id=deal_id or new_id(), tenant_id=call.tenant_id, amount=data.amount,
-            stage_id=stage.id, probability=stage.probability,
-            forecast_category=stage.forecast_category, **values,
-        )  # fmt: skip
+        deal = Deal(id=deal_id or new_id(), tenant_id=call.tenant_id, amount=data.amount, **values)
+        place(deal, stage)
         await self.repo(call).add(deal)
-        await enter_stage(call, deal, stage, None)
+        await record_move(call, deal, None, stage)
         await call.session.flush()
         await emit(call.session, events.created(deal, stage))
         return deal
@@ -122,9 +123,11 @@ class Deals(Crud[Deal]):
             return deal
         set_columns(deal, new, [c for c in changed if c != "stage_id"])
         if after is not None:
-            await enter_stage(call, deal, after, before)
+            place(deal, after)
         repo.check_holdable(deal)
         await call.session.flush()
+        if after is not None:
+            await record_move(call, deal, before, after)
         await emit(call.session, events.updated(deal, changed))
         if after is not None:
             await emit(call.session, events.stage_changed(deal, before, after))

@@ -12,6 +12,7 @@ from contacts_service.attachments.endpoints import router as attachments_router
 from contacts_service.attachments.service import PURGE_JOB, purge_handler
 from contacts_service.consumers import CONSUMERS
 from contacts_service.contacts.endpoints import router as contacts_router
+from contacts_service.conversions.service import CONVERSIONS
 from contacts_service.custom_fields.endpoints import router as custom_fields_router
 from contacts_service.exports.endpoints import router as exports_router
 from contacts_service.imports import service as imports
@@ -53,7 +54,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
             timeline_router,
             privacy_router,
         ],
-        consumers=CONSUMERS,
+        consumers=[*CONSUMERS, CONVERSIONS],
         job_handlers={
             PURGE_JOB: purge_handler(store),
             **tasks.job_handlers([SCAN_TASK, imports.task_kind(settings)]),

@@ -27,6 +27,11 @@ globals().update(
 
 
 @pytest.fixture(scope="session")
+def smtp_port() -> int:
+    return SMTP_PORT
+
+
+@pytest.fixture(scope="session")
 def smtp_server() -> Iterator[MailSink]:
     """The session's SMTP server (crm_testing's), on the port the app was given."""
     with MailSink(port=SMTP_PORT) as sink:

@@ -145,7 +145,7 @@ async def counts(session: AsyncSession, campaign_id: UUID) -> dict[str, int]:
     rows = await session.execute(
         select(R.status, func.count()).where(R.campaign_id == campaign_id).group_by(R.status)
     )
-    return dict(rows.tuples())
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
 async def variant_rates(
@@ -157,7 +157,7 @@ async def variant_rates(
         .where(R.campaign_id == campaign_id, R.variant.is_not(None), R.status == SENT)
         .group_by(R.variant)
     )
-    return {str(v): (s, o, c) for v, s, o, c in rows.tuples()}
+    return {str(v): (s, o, c) for v, s, o, c in rows}
 
 
 async def get(session: AsyncSession, tenant_id: UUID, recipient_id: UUID) -> R | None:

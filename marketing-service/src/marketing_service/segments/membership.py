@@ -63,10 +63,12 @@ async def refresh_contacts(
     session: AsyncSession, tenant_id: UUID, contact_ids: Sequence[UUID], now: datetime
 ) -> None:
     """Re-evaluate every segment of the tenant for these contacts."""
-    rules = [
-        (sid, parse(rule)) for sid, rule in await SegmentRepository(session, tenant_id).all_rules()
-    ]
-    if not rules or not contact_ids:
+    if not contact_ids:
+        return
+    await repo.serialize(session, tenant_id)
+    segments = await SegmentRepository(session, tenant_id).all_rules()
+    rules = [(segment_id, parse(rule)) for segment_id, rule in segments]
+    if not rules:
         return
     should = await repo.matches_of(session, tenant_id, rules, contact_ids, now)
     held = await repo.memberships_of(session, tenant_id, contact_ids)
@@ -83,6 +85,7 @@ async def refresh_contacts(
 
 async def evaluate(session: AsyncSession, segment: Segment, now: datetime) -> tuple[int, int]:
     """Full re-evaluation of one segment; how many entered and left."""
+    await repo.serialize(session, segment.tenant_id)
     entered, left = await repo.reevaluate(
         session, segment.tenant_id, segment.id, parse(segment.rule), now
     )

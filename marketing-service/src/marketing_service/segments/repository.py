@@ -34,6 +34,18 @@ class SegmentRepository(TenantRepository[Segment]):
         return list(await self.session.scalars(self.select(Segment.id).where(Segment.relative)))
 
 
+async def serialize(session: AsyncSession, tenant_id: UUID) -> None:
+    """Hold the tenant's membership lock until the transaction ends.
+
+    An incremental refresh and a full evaluation that ran side by side could each miss
+    the other's uncommitted change (a contact projected while a new segment is
+    evaluated): neither would add the membership. Taken first by both, the lock makes
+    the later one read what the earlier committed.
+    """
+    key = func.hashtextextended(literal(f"segments:{tenant_id}"), 0)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def matching(tenant_id: UUID, rule: Rule, now: datetime) -> Any:
     """``SELECT id`` of the tenant's live contacts the rule holds for at ``now``."""
     return select(C.id).where(C.tenant_id == tenant_id, live(), compile_rule(rule, now))

@@ -222,3 +222,9 @@ def fetch_one(gateway_database: str) -> Any:
             await engine.dispose()
 
     return fetch
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Any:
+    """``async with serve_app(app, port) as url``: ``app`` under uvicorn."""
+    return serve

@@ -30,6 +30,7 @@ from crm_gateway.proxy.client import UpstreamClient
 from crm_gateway.proxy.endpoints import router as proxy_router
 from crm_gateway.proxy.routes import RouteTable
 from crm_gateway.settings import GatewaySettings
+from crm_gateway.webhooks.endpoints import router as webhooks_router
 
 DESCRIPTION = (
     "One base URL for the whole CRM: get a token at `POST /v1/auth/login` (users), "
@@ -55,6 +56,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             users_router,
             access_router,
             audit_router,
+            webhooks_router,
         ],
         description=DESCRIPTION,
         # Idempotency-Key is honoured by the services, which see the header unchanged.

@@ -4,8 +4,19 @@ from crm_gateway.audit.models import AuditEntry
 from crm_gateway.base import Base
 from crm_gateway.identity.models import ApiKey, RefreshToken, Role, Team, Tenant, User
 from crm_gateway.limits.models import RateBucket
+from crm_gateway.webhooks.models import Attempt, Delivery, Webhook
 
 __all__ = [
-    "ApiKey", "AuditEntry", "Base", "RateBucket", "RefreshToken", "Role", "Team", "Tenant",
+    "ApiKey",
+    "Attempt",
+    "AuditEntry",
+    "Base",
+    "Delivery",
+    "RateBucket",
+    "RefreshToken",
+    "Role",
+    "Team",
+    "Tenant",
     "User",
+    "Webhook",
 ]  # fmt: skip

@@ -6,6 +6,8 @@ from crm_chassis.settings import ServiceSettings
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
+from crm_gateway.webhooks.schedule import DELAYS
+
 
 class GatewaySettings(ServiceSettings):
     """The edge: where each service lives, how long to wait for it, how tokens live."""
@@ -64,6 +66,11 @@ class GatewaySettings(ServiceSettings):
     breaker_threshold: int = 5
     """Consecutive failures of a service that open its circuit."""
     breaker_open_seconds: float = 10.0
+
+    webhook_timeout_seconds: float = 10.0
+    """How long a receiver may take to answer a delivery."""
+    webhook_retry_delays: tuple[float, ...] = DELAYS
+    """Seconds before each retry of a failed delivery; past the last, it has failed."""
 
     def upstream_urls(self) -> dict[str, str]:
         """Base URL of every service by its short name (``contacts`` ...)."""

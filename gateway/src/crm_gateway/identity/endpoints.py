@@ -17,6 +17,7 @@ from crm_gateway.identity.schemas import (
     TenantCreate,
     TenantCreated,
     TenantRead,
+    TenantUpdate,
     TokenRequest,
     TokenResponse,
 )
@@ -82,3 +83,13 @@ async def create_tenant(
     tenant, admin = await service.create_tenant(session=session, name=body.name)
     response.headers["Cache-Control"] = "no-store"
     return TenantCreated(tenant=TenantRead.model_validate(tenant), admin_key=_created(admin))
+
+
+@router.patch("/tenants/{tenant_id}")
+async def update_tenant(
+    tenant_id: UUID, body: TenantUpdate, session: SessionDep, operator: OperatorDep
+) -> TenantRead:
+    """The operator's settings of a tenant: whether its webhooks may target private
+    addresses, its CORS origins."""
+    tenant = await service.update_tenant(session=session, tenant_id=tenant_id, data=body)
+    return TenantRead.model_validate(tenant)

@@ -72,12 +72,25 @@ class TenantCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
+class TenantUpdate(BaseModel):
+    """What the operator sets for a tenant; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_private_webhooks: bool | None = None
+    cors_origins: list[Annotated[str, StringConstraints(pattern=r"^https?://[^/\s]+$")]] | None = (
+        Field(None, max_length=50)
+    )
+
+
 class TenantRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
     name: str
     created_at: datetime
+    allow_private_webhooks: bool
+    cors_origins: list[str]
 
 
 class TenantCreated(BaseModel):

@@ -19,6 +19,7 @@ from crm_gateway.identity.keys import generate_key, hash_key, visible_prefix
 from crm_gateway.identity.models import ApiKey, Tenant
 from crm_gateway.identity.repository import IdentityRepository
 from crm_gateway.identity.roles import OPERATOR
+from crm_gateway.identity.schemas import TenantUpdate
 
 log = logging.getLogger("crm.gateway.identity")
 
@@ -183,3 +184,16 @@ async def bootstrap(*, session: AsyncSession, api_key: str) -> NewKey | None:
     )
     log.info("bootstrap: admin key %s... created for tenant %r", created.key.prefix, tenant.name)
     return created
+
+
+async def update_tenant(*, session: AsyncSession, tenant_id: UUID, data: TenantUpdate) -> Tenant:
+    """Apply the operator's settings to a tenant; 404 if there is none."""
+    tenant = await IdentityRepository(session).tenant(tenant_id)
+    if tenant is None:
+        raise NotFound(f"No tenant {tenant_id}")
+    if data.allow_private_webhooks is not None:
+        tenant.allow_private_webhooks = data.allow_private_webhooks
+    if data.cors_origins is not None:
+        tenant.cors_origins = sorted(set(data.cors_origins))
+    await session.flush()
+    return tenant

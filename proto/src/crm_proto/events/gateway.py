@@ -126,3 +126,11 @@ class WebhookDisabled(_Payload):
 
     webhook: WebhookSnapshot
     reason: str
+
+
+@event_type("crm.gateway.webhook.ping.v1")
+class WebhookPing(_Payload):
+    """A test delivery a subscriber asked for (``POST /v1/webhooks/{id}/ping``); it is
+    sent to that subscription only, never published on the bus."""
+
+    webhook_id: UUID

@@ -51,7 +51,7 @@ class TicketRead(TicketUpdate, EntityRead):
 
 
 class TicketFilters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The simple filters of ``GET /v1/tickets`` (beside ``limit``, ``cursor``, ``sort``)."""
 
     status: list[Status] | None = None
     queue_id: UUID | None = None

@@ -51,8 +51,8 @@ class Setting:
             return str(value).lower()
         if isinstance(value, timedelta):
             return f"PT{int(value.total_seconds())}S"
-        if isinstance(value, list | dict):
-            return json.dumps(value)
+        if isinstance(value, list | tuple | dict):
+            return json.dumps(list(value) if isinstance(value, tuple) else value)
         return str(value)
 
 

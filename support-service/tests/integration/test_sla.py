@@ -155,3 +155,24 @@ async def test_bad_calendars_and_policies_are_422(api: httpx.AsyncClient) -> Non
     zero = [{"metric": "first_reply", "priority": "normal", "minutes": 0}]
     refused = await api.post("/v1/sla-policies", json={"name": "x", "targets": zero})
     assert refused.status_code == 422
+
+
+async def test_an_ola_times_the_second_line_from_the_handover_to_its_note(
+    api: httpx.AsyncClient,
+) -> None:
+    calendar = await office_calendar(api)
+    second = (await api.post("/v1/queues", json={"name": "Second line"})).json()
+    ola = {"name": "L2 answers L1", "kind": "ola", "calendar_id": calendar["id"],
+           "conditions": {"queue_id": [second["id"]]},
+           "targets": [{"metric": "first_reply", "priority": "normal", "minutes": 240}]}  # fmt: skip
+    assert (await api.post("/v1/sla-policies", json=ola)).status_code == 201
+    url = (await api.post("/v1/tickets", json={"subject": "Deep bug"})).headers["location"]
+    assert (await sla_of(api, url))["ola"] == []
+    moved = await api.patch(url, json={"queue_id": second["id"]})
+    assert moved.status_code == 200
+    first = metric(await sla_of(api, url), "first_reply", "ola")
+    assert first["state"] in ("active", "paused") and first["target_seconds"] == "14400.000000"
+    await api.post(f"{url}/messages", json={"body": "Found it", "public": False})
+    assert metric(await sla_of(api, url), "first_reply", "ola")["state"] == "fulfilled"
+    # the customer's first reply is still owed: a note is no reply to them
+    assert (await sla_of(api, url))["sla"] == []  # no SLA policy here

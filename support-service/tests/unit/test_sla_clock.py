@@ -220,3 +220,20 @@ def test_recomputing_after_a_calendar_change_equals_a_fresh_computation(
     ]
     fresh = history_of(start, plan, office(holidays=holiday))
     assert flatten(compute(changed, now)) == flatten(compute(fresh, now))
+
+
+def test_an_ola_is_owed_anew_when_its_policy_applies_and_fulfilled_when_handed_back() -> None:
+    cal = office()
+    ola = {"first_reply": Target(4 * HOUR, cal), "resolution": Target(8 * HOUR, cal)}
+    history = [
+        Opened(T0),
+        Replied(T0 + h(0.5), "agent"),  # first line answered the customer
+        Targeted(T0 + h(1), ola, "second-line", handover=True),
+    ]
+    report = compute(history, T0 + h(2))
+    assert report["first_reply"].current.started_at == T0 + h(1)
+    assert report["first_reply"].current.due_at == T0 + h(5)
+    handed_back = compute([*history, Targeted(T0 + h(3), {}, None, handover=True)], T0 + h(4))
+    resolution = handed_back["resolution"].current
+    assert resolution.state == "fulfilled" and resolution.ended_by == "untargeted"
+    assert resolution.elapsed_us == 2 * HOUR * 10**6

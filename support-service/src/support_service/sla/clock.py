@@ -84,6 +84,9 @@ class Targeted:
     at: datetime
     targets: Mapping[str, Target]
     policy: str | None = None
+    handover: bool = False
+    """An OLA's targets: when a new policy starts to apply, each of its metrics is owed
+    anew from that moment, and a ticket leaving the policy (handed back) fulfils them."""
 
 
 Entry = Opened | StatusChanged | Replied | Targeted
@@ -205,16 +208,19 @@ class _Builder:
             self.retarget(entry, at)
 
     def retarget(self, entry: Targeted, at: int) -> None:
+        handed_over = entry.handover and entry.policy != self.policy
         self.targets, self.policy = entry.targets, entry.policy
         for metric in METRICS:
             segment = self.open.get(metric)
             new = self.targets.get(metric)
-            if segment is not None and segment.target == new:
+            if segment is not None and segment.target == new and not handed_over:
                 segment.policy = entry.policy
                 continue
-            owed = metric in self.begun
+            handed = handed_over and new is not None and self.status not in DONE
+            owed = metric in self.begun or handed
             if segment is not None:
-                self.end(metric, at, "retargeted" if new else "untargeted", fulfilled=False)
+                by = "retargeted" if new else "untargeted"
+                self.end(metric, at, by, fulfilled=handed_over and new is None)
             if owed:
                 self.begin(metric, at)
 

@@ -60,7 +60,8 @@ def entries(rows: Iterable[Any], kind: str, clocks: Mapping[UUID, Clock]) -> lis
             out.append(Opened(row.at, data.get("status", "new")))
         elif row.kind == "status":
             out.append(StatusChanged(row.at, data["to"]))
-        elif row.kind == "message" and data.get("public"):
+        elif row.kind == "message" and (data.get("public") or kind == "ola"):
+            # Between teams, an internal note is an answer too.
             out.append(Replied(row.at, "agent" if data["author"] == "agent" else "customer"))
         elif row.kind == "targeted" and data["kind"] == kind:
             targets = {
@@ -72,7 +73,7 @@ def entries(rows: Iterable[Any], kind: str, clocks: Mapping[UUID, Clock]) -> lis
                 )
                 for metric, t in data["targets"].items()
             }
-            out.append(Targeted(row.at, targets, data.get("policy_id")))
+            out.append(Targeted(row.at, targets, data.get("policy_id"), handover=kind == "ola"))
     return out
 
 

@@ -51,8 +51,8 @@ async def test_least_load_picks_the_agent_with_the_most_room(api: httpx.AsyncCli
 async def test_skill_match_prefers_the_agent_with_the_queues_skills(
     api: httpx.AsyncClient,
 ) -> None:
-    queue = (await created(api, "/v1/queues", {"name": "DB", "strategy": "skill_match",
-                                                 "skills": ["postgres", "german"]}))["id"]  # fmt: skip
+    body = {"name": "DB", "strategy": "skill_match", "skills": ["postgres", "german"]}
+    queue = (await created(api, "/v1/queues", body))["id"]
     await agent(api, "Generalist", queue, skills=["billing"])
     expert = await agent(api, "Expert", queue, skills=["postgres", "german"])
     ticket = await ticket_in(api, queue)

@@ -162,9 +162,9 @@ async def test_an_ola_times_the_second_line_from_the_handover_to_its_note(
 ) -> None:
     calendar = await office_calendar(api)
     second = (await api.post("/v1/queues", json={"name": "Second line"})).json()
+    target = {"metric": "first_reply", "priority": "normal", "minutes": 240}
     ola = {"name": "L2 answers L1", "kind": "ola", "calendar_id": calendar["id"],
-           "conditions": {"queue_id": [second["id"]]},
-           "targets": [{"metric": "first_reply", "priority": "normal", "minutes": 240}]}  # fmt: skip
+           "conditions": {"queue_id": [second["id"]]}, "targets": [target]}  # fmt: skip
     assert (await api.post("/v1/sla-policies", json=ola)).status_code == 201
     url = (await api.post("/v1/tickets", json={"subject": "Deep bug"})).headers["location"]
     assert (await sla_of(api, url))["ola"] == []

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from analytics_service.olap.endpoints import router as olap_router
 from analytics_service.reports.endpoints import router as reports_router
+from analytics_service.runs.endpoints import router as runs_router
+from analytics_service.runs.service import run_kind
 from analytics_service.runtime import Runtime
 from analytics_service.settings import AnalyticsSettings
 from analytics_service.warehouse.consumer import warehouse_consumer
@@ -20,11 +22,11 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     settings = settings or AnalyticsSettings()
     runtime = Runtime(settings=settings, warehouse=Warehouse(settings.warehouse_path))
     writer = settings.warehouse_writer
-    kinds = [rebuild_kind(runtime)]
+    kinds = [rebuild_kind(runtime), run_kind(runtime)]
     app = create_service_app(
         name="analytics-service",
         settings=settings,
-        routers=[warehouse_router, olap_router, reports_router],
+        routers=[warehouse_router, olap_router, reports_router, runs_router],
         consumers=[warehouse_consumer(runtime.warehouse)] if writer else [],
         job_handlers=tasks.job_handlers(kinds) if writer else None,
         description=(

@@ -4,5 +4,6 @@ Models import ``Base`` from ``analytics_service.base``, never from here: this mo
 """
 
 from analytics_service.base import Base
+from analytics_service.runs.models import ModelRun
 
-__all__ = ["Base"]
+__all__ = ["Base", "ModelRun"]

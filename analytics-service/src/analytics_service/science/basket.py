@@ -3,6 +3,7 @@ and "customers who bought X also bought" from them."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -38,7 +39,9 @@ def rules(
     frequent = apriori(onehot, min_support=min_support, use_colnames=True, max_len=max_len)
     if frequent.empty or frequent["itemsets"].map(len).max() < 2:
         return []
-    found = association_rules(frequent, metric="confidence", min_threshold=min_confidence)
+    with warnings.catch_warnings():  # mlxtend's extra metrics divide by zero on sure rules
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = association_rules(frequent, metric="confidence", min_threshold=min_confidence)
     result = [
         Rule(
             antecedents=tuple(sorted(row.antecedents)),

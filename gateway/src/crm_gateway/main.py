@@ -24,6 +24,7 @@ from crm_gateway.limits.breaker import CircuitBreakers
 from crm_gateway.limits.buckets import Buckets, Policy
 from crm_gateway.limits.edge import EdgeLimits, EdgeLimitsMiddleware
 from crm_gateway.limits.rate import RateLimitMiddleware
+from crm_gateway.openapi.docs import serve_docs
 from crm_gateway.openapi.endpoints import router as openapi_router
 from crm_gateway.openapi.service import OpenApiAggregator
 from crm_gateway.proxy.client import UpstreamClient
@@ -63,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         idempotency=False,
     )
     _drop_builtin_openapi_route(app)
+    serve_docs(app)
     _add_limits(app, settings)
     return app
 

@@ -25,7 +25,8 @@ def test_known_prefixes_stay_and_shared_or_gateway_ones_are_not_learned() -> Non
             "support": doc("/v1/shared", "/v1/admin/jobs"),
         }
     )
-    assert table.service_for("/v1/contacts/x") == "contacts"
+    assert table.service_for("/v1/contacts/y") == "contacts"
+    assert table.service_for("/v1/contacts/x") == "sales"  # its own path, by template
     assert table.service_for("/v1/shared") is None
     assert table.service_for("/v1/admin/jobs") is None
     assert table.service_for("/v1/auth/x") is None
@@ -37,3 +38,16 @@ def test_a_resource_gone_from_the_documents_is_forgotten() -> None:
     table.learn({"sales": doc("/v1/new")})
     assert table.service_for("/v1/old") is None
     assert table.service_for("/v1/new") == "sales"
+
+
+def test_a_path_of_one_service_under_anothers_prefix_routes_by_its_template() -> None:
+    table = RouteTable({"contacts": ("contacts",)})
+    table.learn(
+        {
+            "contacts": doc("/v1/contacts/{id}"),
+            "marketing": doc("/v1/contacts/{contact_id}/score"),
+        }
+    )
+    assert table.service_for("/v1/contacts/abc/score") == "marketing"
+    assert table.service_for("/v1/contacts/abc") == "contacts"
+    assert table.service_for("/v1/contacts/abc/score/x") == "contacts"

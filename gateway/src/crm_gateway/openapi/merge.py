@@ -64,9 +64,80 @@ def merge_documents(
         "description": "A token from POST /v1/auth/token",
     }
     doc["security"] = [{BEARER: []}]
+    components.setdefault("schemas", {}).setdefault("Problem", PROBLEM_SCHEMA)
+    components.setdefault("responses", {}).update(_problem_responses())
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in _METHODS and isinstance(operation, dict):
+                _add_errors(operation)
     if unavailable:
         doc["x-unavailable-services"] = sorted(unavailable)
     return doc
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+# Every operation may answer these, whatever the service declared: the gateway's own
+# limits and failures, and the chassis' errors.
+_ERRORS = {
+    "400": ("BadRequest", "The request is malformed, or has too many query parameters"),
+    "401": ("Unauthorized", "No valid bearer token"),
+    "403": ("Forbidden", "The token lacks the scope, or names a field the role may not see"),
+    "404": ("NotFound", "No such resource, or another tenant's, or hidden from the caller"),
+    "414": ("UriTooLong", "The URL is longer than the gateway accepts"),
+    "422": ("ValidationFailed", "The body or parameters are invalid"),
+    "429": ("TooManyRequests", "A rate limit is exhausted; see Retry-After"),
+    "431": ("HeadersTooLarge", "The headers are larger than the gateway accepts"),
+    "502": ("BadGateway", "The service is unreachable"),
+    "503": ("ServiceUnavailable", "The service is failing (circuit open) or overloaded"),
+    "504": ("GatewayTimeout", "The service did not answer in time"),
+}
+_PUBLIC_SKIP = frozenset({"401", "403"})
+
+
+def _problem_responses() -> dict[str, Any]:
+    out = {}
+    for _, (name, description) in _ERRORS.items():
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": REF_PREFIX + "Problem"}}},
+        }
+        if name == "TooManyRequests":
+            response["headers"] = {
+                h: {"schema": {"type": "string"}}
+                for h in ("Retry-After", "RateLimit", "RateLimit-Policy")
+            }
+        out[name] = response
+    return out
+
+
+def _add_errors(operation: dict[str, Any]) -> None:
+    """Give ``operation`` every error response it does not declare itself."""
+    responses = operation.setdefault("responses", {})
+    public = operation.get("security") == []
+    for status, (name, _) in _ERRORS.items():
+        if status in responses or (public and status in _PUBLIC_SKIP):
+            continue
+        responses[status] = {"$ref": "#/components/responses/" + name}
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:

@@ -5,12 +5,14 @@ document belongs to that service, so a service that adds a resource needs no cha
 here. :data:`KNOWN` seeds the table with the resources each service is known to own, so
 they route (and answer 502/503 naming their service) before its document was ever read.
 A prefix two services claim is routed to neither (it is logged) unless it is known; one
-known for a service stays with it.
+known for a service stays with it. A path of one service under another's prefix
+(marketing's ``/v1/contacts/{id}/score``) is routed by its whole template.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -58,6 +60,14 @@ def _first_segment(path: str) -> str | None:
     return first or None
 
 
+def _template(path: str) -> re.Pattern[str]:
+    """``/v1/contacts/{id}/score`` as a pattern of concrete paths."""
+    parts = re.split(r"(\{[^}/]+\})", path)
+    return re.compile(
+        "^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$"
+    )
+
+
 def _seeded(known: Mapping[str, Iterable[str]]) -> dict[str, str]:
     owners: dict[str, str] = {}
     for service, prefixes in known.items():
@@ -74,6 +84,7 @@ class RouteTable:
     def __init__(self, known: Mapping[str, Iterable[str]] = KNOWN) -> None:
         self._known = _seeded(known)
         self._owners = dict(self._known)
+        self._templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
 
     @property
     def by_prefix(self) -> Mapping[str, str]:
@@ -82,7 +93,12 @@ class RouteTable:
     def service_for(self, path: str) -> str | None:
         """The service owning ``path`` (``/v1/deals/123`` -> ``sales``), or None."""
         first = _first_segment(path)
-        return None if first is None else self._owners.get(first)
+        if first is None:
+            return None
+        for template, service in self._templates.get(first, ()):
+            if template.match(path):
+                return service
+        return self._owners.get(first)
 
     def learn(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
         """Route every first segment of the services' ``/v1`` paths to its service."""
@@ -100,7 +116,13 @@ class RouteTable:
                 log.warning("/v1/%s is claimed by %s: not routed", prefix, sorted(services))
                 continue
             owners[prefix] = next(iter(services))
-        self._owners = owners
+        templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        for service, doc in documents.items():
+            for path in doc.get("paths", {}):
+                first = _first_segment(path)
+                if first in owners and owners[first] != service:
+                    templates.setdefault(first, []).append((_template(path), service))
+        self._owners, self._templates = owners, templates
 
 
 _DEFAULT = RouteTable()

@@ -9,6 +9,8 @@ from marketing_service.campaigns import endpoints as campaigns
 from marketing_service.campaigns.sender import job_handlers as campaign_jobs
 from marketing_service.consent import endpoints as consent
 from marketing_service.consumers import CONSUMERS
+from marketing_service.journeys import endpoints as journeys
+from marketing_service.journeys.service import job_handlers as journey_jobs
 from marketing_service.scoring import endpoints as scoring
 from marketing_service.scoring.service import REFRESH, run_refresh
 from marketing_service.segments import endpoints as segments
@@ -31,9 +33,16 @@ def create_app(settings: MarketingSettings | None = None) -> FastAPI:
             scoring.scores,
             tracking.router,
             consent.router,
+            journeys.actions,
+            journeys.router,
         ],
         consumers=CONSUMERS,
-        job_handlers={EVALUATE: run_evaluation, REFRESH: run_refresh, **campaign_jobs(settings)},
+        job_handlers={
+            EVALUATE: run_evaluation,
+            REFRESH: run_refresh,
+            **campaign_jobs(settings),
+            **journey_jobs(settings),
+        },
         description=(
             "Marketing automation: segments, campaigns, tracking, journeys, scoring, consent."
         ),

@@ -48,7 +48,7 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
+    def spawn(self) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -65,6 +65,9 @@ class ServiceProcess:
             ],
             env=self.env,
         )
+
+    async def start(self) -> None:
+        self.spawn()
 
         async def ready() -> None:
             try:

@@ -15,3 +15,13 @@ async def segment_entered(
     from marketing_service.journeys import engine
 
     await engine.enroll_on_trigger(session, tenant_id, "segment_entered", pairs)
+
+
+async def event_received(
+    session: AsyncSession, tenant_id: UUID, pairs: Sequence[tuple[tuple[str, str | None], UUID]]
+) -> None:
+    """Enroll contacts whose behaviour (kind, name) triggers journeys."""
+    from marketing_service.journeys import engine
+
+    if pairs:
+        await engine.enroll_on_trigger(session, tenant_id, "event", pairs)

@@ -22,6 +22,7 @@ from marketing_service import reactions
 from marketing_service.campaigns import recipients
 from marketing_service.contacts.models import ProjectedContact as C
 from marketing_service.events import SOURCE
+from marketing_service.journeys import triggers
 from marketing_service.tracking import touchpoints
 from marketing_service.tracking.models import TrackingKey
 
@@ -139,6 +140,9 @@ async def track(session: AsyncSession, tenant_id: UUID, events: list[Any]) -> in
         )
     await touchpoints.record_many(session, rows)
     await reactions.contacts_changed(session, tenant_id, sorted(known))
+    await triggers.event_received(
+        session, tenant_id, [((e.type, e.name), e.contact_id) for e in kept]
+    )
     return len(kept)
 
 

@@ -186,3 +186,26 @@ def test_prod_pins_the_image_by_digest_and_scales(rendered):
         if w.labels.get("app.kubernetes.io/component") == "worker"
     ]
     assert len(workers) == 5  # every app but the warehouse runs its background work apart
+
+
+def test_the_hardening_rules_catch_a_bare_pod():
+    bare = Workload(
+        {
+            "kind": "Deployment",
+            "metadata": {"name": "bare"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x"}]}}},
+        }
+    )
+    assert problems_of(bare) == [
+        "mounts a service account token",
+        "no seccomp RuntimeDefault",
+        "c: may run as root",
+        "c: writable root file system",
+        "c: privilege escalation allowed",
+        "c: capabilities not all dropped",
+        "c: no cpu and memory limits",
+        "c: no cpu and memory requests",
+        "c: no livenessProbe",
+        "c: no readinessProbe",
+        "c: no startupProbe",
+    ]

@@ -1,0 +1,74 @@
+"""Production infrastructure: a 3-instance PostgreSQL cluster per app with backups, a
+3-node NATS JetStream cluster with the CRM stream at 3 replicas, scrapes and alerts."""
+
+from __future__ import annotations
+
+import re
+
+from .manifests import named, of_kind
+from .settings_env import app_settings_classes
+
+
+def test_one_backed_up_postgres_cluster_of_three_per_app(rendered):
+    clusters = {c["metadata"]["name"]: c["spec"] for c in of_kind(rendered["prod"], "Cluster")}
+    assert set(clusters) == {f"crm-{app}-db" for app in app_settings_classes()}
+    backups = {b["spec"]["cluster"]["name"] for b in of_kind(rendered["prod"], "ScheduledBackup")}
+    for name, spec in clusters.items():
+        assert spec["instances"] == 3, name
+        assert spec["affinity"]["podAntiAffinityType"] == "required"
+        store = spec["backup"]["barmanObjectStore"]
+        assert store["destinationPath"].startswith("s3://") and store["wal"]["compression"]
+        assert name in backups, f"{name} has no ScheduledBackup"
+
+
+def test_nats_is_a_three_node_jetstream_cluster(rendered):
+    nats = named(rendered["prod"], "StatefulSet", "nats")
+    assert nats["spec"]["replicas"] == 3
+    assert nats["spec"]["volumeClaimTemplates"]
+    config = named(rendered["prod"], "ConfigMap", "nats-config")["data"]["nats.conf"]
+    assert "jetstream" in config
+    routes = re.findall(r"nats://nats-(\d)\.nats-headless:6222", config)
+    assert routes == ["0", "1", "2"]
+    budget = named(rendered["prod"], "PodDisruptionBudget", "nats")
+    assert budget["spec"]["maxUnavailable"] == 1  # the quorum of 2 of 3 holds
+
+
+def test_the_crm_stream_has_three_replicas(rendered):
+    job = named(rendered["prod"], "Job", "nats-streams")
+    script = job["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "--replicas 3" in script and "ensure CRM --subjects 'crm.>'" in script
+    from crm_chassis import bus
+
+    # The chassis' own stream settings, so the Job and the apps agree.
+    assert bus.STREAM == "CRM" and bus.STREAM_SUBJECTS == ["crm.>"]
+    assert f"ensure {bus.DLQ_STREAM} --subjects '{bus.DLQ_PREFIX}.>'" in script
+    assert f"--dupe-window {int(bus.DUPLICATE_WINDOW_SECONDS // 60)}m" in script
+
+
+def test_alerts_on_what_loses_or_delays_work(rendered):
+    (rule,) = of_kind(rendered["prod"], "PrometheusRule")
+    alerts = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    expected = {
+        "CRMOutboxLag": "crm_outbox_lag_seconds",
+        "CRMConsumerLag": "crm_consumer_lag_seconds",
+        "CRMDeadLetters": 'outcome="dead_letter"',
+        "CRMHigh5xxRate": 'status=~"5.."',
+    }
+    for alert, needle in expected.items():
+        assert needle in alerts[alert], alert
+    from crm_chassis import metrics
+    from prometheus_client.metrics import MetricWrapperBase
+
+    exported = {
+        m.describe()[0].name for m in vars(metrics).values() if isinstance(m, MetricWrapperBase)
+    }
+    for expr in alerts.values():
+        for name in re.findall(r"\b(crm_[a-z_]+?)(?:_total)?\b", expr):
+            assert name in exported, f"{name} is not a metric of crm_chassis.metrics"
+    (monitor,) = of_kind(rendered["prod"], "ServiceMonitor")
+    assert monitor["spec"]["endpoints"][0] == {
+        "port": "http",
+        "path": "/metrics",
+        "interval": "30s",
+        "scrapeTimeout": "10s",
+    }

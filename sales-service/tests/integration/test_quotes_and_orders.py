@@ -1,0 +1,276 @@
+"""Quotes (S8), configurations (S7), orders and the ledger (S9)."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from crm_testing.service import eventually
+from sqlalchemy import text
+
+from .helpers import STANDARD_STAGES, created, money, pipeline_with_stages
+
+
+async def _deal(api, **extra) -> dict:
+    pipeline = await pipeline_with_stages(api, *STANDARD_STAGES[:1])
+    return await created(api, "/v1/deals", {"name": "d", "pipeline_id": pipeline["id"], **extra})
+
+
+def line(price: str, quantity: str = "1", currency: str = "EUR", **extra) -> dict:
+    return {"name": "Item", "quantity": quantity, "unit_price": money(price, currency), **extra}
+
+
+async def test_a_quote_is_priced_exactly_sent_accepted_and_becomes_an_order(api, event_capture):
+    account = str(uuid4())
+    deal = await _deal(api, amount=money("100.00"), account_id=account)
+    quote = await created(
+        api,
+        "/v1/quotes",
+        {
+            "deal_id": deal["id"],
+            "valid_until": "2030-01-31",
+            "lines": [
+                line("19.99", "3", discount_percent="10", tax_rate="19"),
+                line("0.01", "1", discount_amount=money("5.00")),
+            ],
+        },
+    )
+    assert (quote["subtotal"], quote["discount"], quote["tax"], quote["total"]) == (
+        money("59.98"),
+        money("6.01"),
+        money("10.25"),
+        money("64.22"),
+    )
+    assert quote["state"] == "draft" and quote["lines"][1]["total"] == money("0.00")
+    url = f"/v1/quotes/{quote['id']}"
+    assert (await api.post(f"{url}/accept")).status_code == 409  # not sent yet
+    sent = await api.post(f"{url}/send")
+    assert sent.status_code == 200 and sent.json()["state"] == "sent"
+    assert (await api.patch(url, json={"title": "x"})).status_code == 409
+    accepted = await api.post(f"{url}/accept")
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    synced = (await api.get(f"/v1/deals/{deal['id']}")).json()
+    assert synced["amount"] == money("64.22")
+    items = (await api.get(f"/v1/deals/{deal['id']}/line-items")).json()["data"]
+    assert [i["unit_price"] for i in items] == [money("19.99"), money("0.01")]
+    orders = (await api.get("/v1/orders")).json()["data"]
+    assert [(o["quote_id"], o["total"], o["source"]) for o in orders] == [
+        (quote["id"], money("64.22"), "quote")
+    ]
+    ledger = (await api.get(f"/v1/ledgers/{account}")).json()
+    assert ledger["balances"] == {"EUR": "64.2200"}
+    await event_capture.wait_for("crm.sales.quote.sent.v1")
+    decided = await event_capture.wait_for("crm.sales.quote.decided.v1")
+    assert decided["data"]["state"] == "accepted"
+    await event_capture.wait_for("crm.sales.order.created.v1")
+
+
+async def test_revisions_share_a_number_and_documents_render(api):
+    deal = await _deal(api)
+    quote = await created(
+        api,
+        "/v1/quotes",
+        {
+            "deal_id": deal["id"],
+            "currency": "JPY",
+            "title": "Café <b>",
+            "lines": [line("333", "3", "JPY")],
+        },
+    )
+    assert quote["total"] == money("999", "JPY")
+    second = await created(api, f"/v1/quotes/{quote['id']}/revisions", {})
+    assert (second["number"], second["revision"]) == (quote["number"], 2)
+    html = await api.get(f"/v1/quotes/{quote['id']}/document.html")
+    assert html.status_code == 200 and "999" in html.text and "Café &lt;b&gt;" in html.text
+    pdf = await api.get(f"/v1/quotes/{quote['id']}/document.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_bad_money_in_a_quote_is_a_422_per_field_and_a_foreign_deal_a_404(api, other_api):
+    deal = await _deal(api, amount=money("10.00"))
+    cases = {
+        "lines.0.unit_price": line("1.001"),
+        "lines.0.quantity": line("1.00", "-2"),
+        "lines.0.unit_price.currency": line("1.00", currency="ABC"),
+    }
+    for field, bad in cases.items():
+        response = await api.post("/v1/quotes", json={"deal_id": deal["id"], "lines": [bad]})
+        assert response.status_code == 422, (field, response.text)
+        assert any(e["field"].startswith(field) for e in response.json()["errors"]), response.text
+    floats = await api.post(
+        "/v1/quotes",
+        json={
+            "deal_id": deal["id"],
+            "lines": [
+                {"name": "x", "quantity": "1", "unit_price": {"amount": 1.5, "currency": "EUR"}}
+            ],
+        },
+    )
+    assert floats.status_code == 422
+    kwd = await api.post(
+        "/v1/quotes", json={"deal_id": deal["id"], "lines": [line("1.23", currency="USD")]}
+    )
+    assert kwd.status_code == 422 and kwd.json()["errors"][0]["field"] == "lines[0].unit_price"
+    foreign = await other_api.post(
+        "/v1/quotes", json={"deal_id": deal["id"], "lines": [line("1.00")]}
+    )
+    assert foreign.status_code == 404
+    mine = await created(api, "/v1/quotes", {"deal_id": deal["id"], "lines": [line("1.00")]})
+    assert (await other_api.get(f"/v1/quotes/{mine['id']}")).status_code == 404
+    assert (await other_api.get(f"/v1/quotes/{mine['id']}/document.pdf")).status_code == 404
+
+
+async def test_a_sent_quote_past_its_date_is_expired_by_the_job(api, sales_app, event_capture):
+    deal = await _deal(api)
+    quote = await created(
+        api,
+        "/v1/quotes",
+        {
+            "deal_id": deal["id"],
+            "currency": "EUR",
+            "valid_until": "2030-01-01",
+            "lines": [line("5.00")],
+        },
+    )
+    await api.post(f"/v1/quotes/{quote['id']}/send")
+    async with sales_app.state.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE jobs SET due_at = now() WHERE dedupe_key = :k"),
+            {"k": f"quote-expiry:{quote['id']}"},
+        )
+
+    async def expired() -> None:
+        assert (await api.get(f"/v1/quotes/{quote['id']}")).json()["state"] == "expired"
+
+    await eventually(expired)
+    event = await event_capture.wait_for("crm.sales.quote.decided.v1")
+    assert event["data"]["state"] == "expired"
+
+
+async def test_a_configuration_is_priced_by_the_rules_and_a_broken_one_names_its_rule(api):
+    book = await created(api, "/v1/price-books", {"name": "Std", "is_default": True})
+    products = {
+        sku: await created(api, "/v1/products", {"sku": sku, "name": sku})
+        for sku in ("CAM", "LENS", "BAG")
+    }
+    await api.put(
+        f"/v1/price-books/{book['id']}/prices",
+        json=[
+            {"product_id": products[s]["id"], "unit_price": money(p)}
+            for s, p in (("CAM", "100.00"), ("LENS", "50.00"), ("BAG", "20.00"))
+        ],
+    )
+    await created(
+        api,
+        "/v1/configuration-rules",
+        {
+            "name": "camera needs a lens",
+            "position": 1,
+            "body": {
+                "if": [{"sku": "CAM", "operator": "selected"}],
+                "then": [{"type": "requires", "sku": "LENS"}],
+            },
+        },
+    )
+    await created(
+        api,
+        "/v1/configuration-rules",
+        {
+            "name": "kit",
+            "position": 2,
+            "body": {
+                "then": [
+                    {"type": "bundle_price", "skus": ["CAM", "LENS"], "price": money("130.00")}
+                ]
+            },
+        },
+    )
+    bad_rule = await api.post(
+        "/v1/configuration-rules",
+        json={"name": "x", "position": 3, "body": {"then": [{"type": "python", "code": "1"}]}},
+    )
+    assert bad_rule.status_code == 422
+    broken = await api.post(
+        "/v1/configurations/validate",
+        json={"currency": "EUR", "items": [{"sku": "CAM", "quantity": "1"}]},
+    )
+    assert broken.status_code == 422 and "camera needs a lens" in broken.json()["detail"]
+    priced = await api.post(
+        "/v1/configurations/validate",
+        json={
+            "currency": "EUR",
+            "items": [{"sku": "CAM", "quantity": "1"}, {"sku": "LENS", "quantity": "1"}],
+        },
+    )
+    assert priced.status_code == 200, priced.text
+    body = priced.json()
+    assert body["total"] == money("130.00")
+    assert [f["rule"] for f in body["fired"]] == ["camera needs a lens", "kit"]
+    deal = await _deal(api)
+    quote = await created(
+        api,
+        "/v1/quotes",
+        {
+            "deal_id": deal["id"],
+            "currency": "EUR",
+            "configuration": {
+                "currency": "EUR",
+                "items": [{"sku": "CAM", "quantity": "1"}, {"sku": "LENS", "quantity": "1"}],
+            },
+        },
+    )
+    assert quote["total"] == money("130.00")
+
+
+async def test_orders_import_idempotently_per_item_and_the_ledger_runs(api, event_capture):
+    account = str(uuid4())
+
+    def order(external_id: str, price: str) -> dict:
+        return {
+            "external_id": external_id,
+            "account_id": account,
+            "currency": "EUR",
+            "lines": [{"name": "x", "quantity": "2", "unit_price": money(price)}],
+        }
+
+    first = await api.post(
+        "/v1/orders/batch",
+        json={
+            "items": [
+                order("shop-1", "10.00"),
+                order("shop-2", "5.50"),
+                {"external_id": "bad"},
+                order("shop-1", "99.00"),
+            ]
+        },
+    )
+    assert first.status_code == 200, first.text
+    assert [r["status"] for r in first.json()["data"]] == [
+        "created",
+        "created",
+        "invalid",
+        "invalid",
+    ]
+    again = await api.post(
+        "/v1/orders/batch", json={"items": [order("shop-2", "5.50"), order("shop-3", "1.00")]}
+    )
+    assert [r["status"] for r in again.json()["data"]] == ["existing", "created"]
+    assert again.json()["data"][0]["id"] == first.json()["data"][1]["id"]
+    ledger = (await api.get(f"/v1/ledgers/{account}")).json()
+    assert [e["balance"] for e in ledger["data"]] == ["20.0000", "31.0000", "33.0000"]
+    payment = await api.post(
+        f"/v1/ledgers/{account}/entries", json={"kind": "payment", "amount": money("30.00")}
+    )
+    assert payment.status_code == 201 and payment.json()["balance"] == "3.0000"
+    fix = await api.post(
+        f"/v1/ledgers/{account}/entries",
+        json={"kind": "correction", "amount": money("-3.00"), "corrects_id": payment.json()["id"]},
+    )
+    assert fix.status_code == 201 and fix.json()["balance"] == "0.0000"
+    bad = await api.post(
+        f"/v1/ledgers/{account}/entries", json={"kind": "payment", "amount": money("-1.00")}
+    )
+    assert bad.status_code == 422
+    await event_capture.wait_for(
+        "crm.sales.order.created.v1", predicate=lambda e: e["data"]["external_id"] == "shop-3"
+    )
+    await event_capture.wait_for("crm.sales.ledger.entry_posted.v1")

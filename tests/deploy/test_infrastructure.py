@@ -60,7 +60,10 @@ def test_alerts_on_what_loses_or_delays_work(rendered):
     from prometheus_client.metrics import MetricWrapperBase
 
     exported = {
-        m.describe()[0].name for m in vars(metrics).values() if isinstance(m, MetricWrapperBase)
+        d.name
+        for m in vars(metrics).values()
+        if isinstance(m, MetricWrapperBase)
+        for d in m.describe()
     }
     for expr in alerts.values():
         for name in re.findall(r"\b(crm_[a-z_]+?)(?:_total)?\b", expr):

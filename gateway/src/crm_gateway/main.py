@@ -16,6 +16,7 @@ from starlette.routing import Route
 from crm_gateway.access.endpoints import router as access_router
 from crm_gateway.audit.endpoints import router as audit_router
 from crm_gateway.audit.middleware import AuditMiddleware
+from crm_gateway.events.stream import router as events_router
 from crm_gateway.identity.auth_endpoints import router as auth_router
 from crm_gateway.identity.endpoints import router as identity_router
 from crm_gateway.identity.service import bootstrap
@@ -58,6 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             access_router,
             audit_router,
             webhooks_router,
+            events_router,
         ],
         description=DESCRIPTION,
         # Idempotency-Key is honoured by the services, which see the header unchanged.

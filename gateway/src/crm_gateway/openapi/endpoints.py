@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from crm_gateway.events import asyncapi
 from crm_gateway.openapi.service import OpenApiAggregator
 
 router = APIRouter(include_in_schema=False)
@@ -15,3 +16,9 @@ async def openapi_document(request: Request) -> JSONResponse:
     """The whole platform's API: the gateway's routes and every reachable service's."""
     aggregator: OpenApiAggregator = request.app.state.openapi
     return JSONResponse(await aggregator.document(request.app.openapi()))
+
+
+@router.get("/asyncapi.json")
+async def asyncapi_document() -> JSONResponse:
+    """The event catalogue (AsyncAPI 3), generated from proto."""
+    return JSONResponse(asyncapi.document())

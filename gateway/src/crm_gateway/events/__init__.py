@@ -1,0 +1,1 @@
+"""The event stream for integrators: the AsyncAPI catalogue and server-sent events."""

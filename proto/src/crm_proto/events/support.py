@@ -272,3 +272,114 @@ class AgentDeleted(_Payload):
     """An agent was removed from routing."""
 
     id: UUID
+
+
+# -- satisfaction (V8) -----------------------------------------------------------------------
+
+
+@event_type("crm.support.survey.requested.v1")
+class SurveyRequested(_Payload):
+    """A solved ticket's CSAT/NPS survey is open at ``path`` (a signed link) until
+    ``expires_at``; whoever sends it to the requester appends it to the public base URL."""
+
+    survey_id: UUID
+    ticket_id: UUID
+    contact_id: UUID | None = None
+    requester_email: str | None = None
+    path: str
+    expires_at: datetime
+
+
+@event_type("crm.support.survey.answered.v1")
+class SurveyAnswered(_Payload):
+    """The requester rated the service (CSAT 1-5, optionally NPS 0-10) (V8)."""
+
+    survey_id: UUID
+    ticket_id: UUID
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    assignee_id: UUID | None = None
+    rating: int
+    nps: int | None = None
+    comment: str | None = None
+
+
+# -- calls (V6) ------------------------------------------------------------------------------
+
+
+class CallSnapshot(_Payload):
+    id: UUID
+    direction: str
+    from_number: str
+    to_number: str
+    started_at: datetime
+    duration_seconds: int
+    outcome: str
+    recording_ref: str | None = None
+    agent_id: UUID | None = None
+    contact_id: UUID | None = None
+    ticket_id: UUID | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@event_type("crm.support.call.updated.v1")
+class CallUpdated(_Payload):
+    """A call record changed (its outcome, contact or ticket)."""
+
+    call: CallSnapshot
+    changed: list[str]
+
+
+@event_type("crm.support.call.deleted.v1")
+class CallDeleted(_Payload):
+    """A call record was deleted."""
+
+    id: UUID
+
+
+# -- knowledge base (V7) ---------------------------------------------------------------------
+
+
+class ArticleSnapshot(_Payload):
+    id: UUID
+    category: str | None = None
+    status: str
+    draft_title: str
+    title: str | None = None
+    """The published title (null until first published)."""
+    published_version: int = 0
+    published_at: datetime | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@event_type("crm.support.article.created.v1")
+class ArticleCreated(_Payload):
+    """A knowledge-base article was drafted."""
+
+    article: ArticleSnapshot
+
+
+@event_type("crm.support.article.updated.v1")
+class ArticleUpdated(_Payload):
+    """An article's draft or state changed."""
+
+    article: ArticleSnapshot
+    changed: list[str]
+
+
+@event_type("crm.support.article.deleted.v1")
+class ArticleDeleted(_Payload):
+    """An article was deleted."""
+
+    id: UUID
+
+
+@event_type("crm.support.article.published.v1")
+class ArticlePublished(_Payload):
+    """An article's draft became its published version ``published_version``."""
+
+    article: ArticleSnapshot

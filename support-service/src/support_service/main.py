@@ -1,4 +1,5 @@
-"""support-service: tickets, routing, SLA policies and clocks, email channel (V1-V5, V9)."""
+"""support-service: tickets, routing, SLA policies and clocks, the email channel, calls,
+knowledge base and portal, CSAT, OLAs (V1-V9)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
 from support_service.calendars.endpoints import router as calendars_router
+from support_service.calls import endpoints as calls
+from support_service.csat.endpoints import router as surveys_router
 from support_service.email import outbound
 from support_service.email.endpoints import router as email_router
+from support_service.knowledge import endpoints as knowledge
 from support_service.policies.endpoints import router as policies_router
+from support_service.portal.endpoints import router as portal_router
 from support_service.routing.endpoints import agents, queues
 from support_service.settings import SupportSettings
 from support_service.sla import jobs as sla_jobs
@@ -27,10 +32,16 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
             policies_router,
             queues,
             agents,
+            calls.router,
+            calls.crud,
+            knowledge.router,
+            knowledge.crud,
+            portal_router,
+            surveys_router,
         ],
         job_handlers={**sla_jobs.job_handlers(), **outbound.job_handlers(settings)},
         description=(
             "Customer service: tickets, routing, SLA policies and explainable clocks on "
-            "business calendars, the email channel."
+            "business calendars, the email channel, calls, knowledge base and portal, CSAT."
         ),
     )

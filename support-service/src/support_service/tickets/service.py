@@ -129,7 +129,10 @@ async def move(
                       actor_id=call.actor.user_id)  # fmt: skip
     close_key = f"{CLOSE_JOB}:{ticket.id}"
     if status == "solved":
+        from support_service.csat.service import request_survey
+
         ticket.solved_at = at
+        await request_survey(call, ticket)
         await jobs.schedule(
             call.session, kind=CLOSE_JOB, tenant_id=call.tenant_id, dedupe_key=close_key,
             due_at=at + _window(call, "close_after", timedelta(days=4)),

@@ -16,6 +16,8 @@ from sales_service.products.endpoints import routers as product_routers
 from sales_service.quotes import service as quotes
 from sales_service.quotes.endpoints import router as quotes_router
 from sales_service.settings import SalesSettings
+from sales_service.tasks import service as tasks
+from sales_service.tasks.endpoints import routers as task_routers
 
 
 def create_app(settings: SalesSettings | None = None) -> FastAPI:
@@ -31,9 +33,14 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
             *configuration_routers,
             quotes_router,
             orders_router,
+            *task_routers,
         ],
         consumers=CONSUMERS,
-        job_handlers={rotting.JOB: rotting_job, quotes.EXPIRY_JOB: quotes.expiry_job},
+        job_handlers={
+            rotting.JOB: rotting_job,
+            quotes.EXPIRY_JOB: quotes.expiry_job,
+            tasks.REMINDER_JOB: tasks.reminder_job,
+        },
         description="Sales force automation: leads, assignment, conversion, pipelines, deals, "
         "products and price books, configuration, quotes, orders, tasks, forecast, channels.",
     )

@@ -505,3 +505,35 @@ _lifecycle("price_book", "price book (S6)", PriceBookSnapshot)
 _lifecycle("quota", "sales quota (S11)", QuotaSnapshot)
 _lifecycle("partner", "channel partner (S12)", PartnerSnapshot)
 _lifecycle("task_rule", "task automation rule (S10)", TaskRuleSnapshot)
+
+
+class TaskSnapshot(_Payload):
+    id: UUID
+    type: str
+    title: str
+    description: str | None = None
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    deal_id: UUID | None = None
+    lead_id: UUID | None = None
+    contact_id: UUID | None = None
+    account_id: UUID | None = None
+    owner_id: UUID | None = None
+    team_id: UUID | None = None
+    completed_at: datetime | None = None
+    version: int
+
+
+@event_type("crm.sales.task.updated.v1")
+class TaskUpdated(_Payload):
+    """A task changed (S10); ``changed`` names its fields that did."""
+
+    task: TaskSnapshot
+    changed: list[str]
+
+
+@event_type("crm.sales.task.deleted.v1")
+class TaskDeleted(_Payload):
+    """A task was deleted."""
+
+    id: UUID

@@ -34,6 +34,7 @@ from sales_service.deals.repository import DealRepository, StageHistoryRepositor
 from sales_service.deals.schemas import DealRead, DealWrite
 from sales_service.pipelines.models import Stage
 from sales_service.pipelines.repository import PipelineRepository, StageRepository
+from sales_service.tasks import service as automation
 
 VIEW = View("deal", DealRead, path="/v1/deals")
 
@@ -100,6 +101,8 @@ class Deals(Crud[Deal]):
     async def create(self, call: Call, data: Any, *, deal_id: UUID | None = None) -> Deal:
         self.view.check_writable(call.actor, data.model_dump(exclude_unset=True))
         stage = await stage_for(call, data.pipeline_id, data.stage_id)
+        if data.owner_id is None:  # a deal is its creator's unless given to someone
+            data = data.model_copy(update={"owner_id": call.actor.user_id})
         values = data.model_dump(mode="python", exclude={"amount", "stage_id"})
         deal = Deal(id=deal_id or new_id(), tenant_id=call.tenant_id, amount=data.amount, **values)
         place(deal, stage)
@@ -107,6 +110,7 @@ class Deals(Crud[Deal]):
         await record_move(call, deal, None, stage)
         await call.session.flush()
         await emit(call.session, events.created(deal, stage))
+        await automation.on_deal_created(call, deal)
         return deal
 
     async def patch(self, call: Call, id_: UUID, body: Any, if_match: str | None) -> Deal:

@@ -4,6 +4,7 @@ from uuid import UUID
 from crm_chassis.auth import require_scope
 from crm_chassis.crud import CallDep
 from crm_chassis.errors import ValidationFailed
+from crm_chassis.openapi import inline_schema
 from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
@@ -32,7 +33,7 @@ BATCH_BODY = {
                         "items": {
                             "type": "array",
                             "maxItems": 1000,
-                            "items": OrderImportItem.model_json_schema(),
+                            "items": inline_schema(OrderImportItem),
                         }
                     },
                 }

@@ -3,8 +3,10 @@
 For each app workload (a container running ``uvicorn --factory <package>...``) of each
 overlay, the variables it gets (``env``, and the ConfigMaps of ``envFrom``) must name
 every setting of its app's settings class and of the chassis' own settings classes
-(``settings_env``). Keys and URLs with credentials must come from a Secret, never a
-ConfigMap. The values given must parse: the settings class is built from them.
+(``settings_env``), or the ConfigMap's annotation ``crm.io/unset`` must name it as left
+at its default of None on purpose (an empty value would be read as a value). Keys and
+URLs with credentials must come from a Secret, never a ConfigMap. The values given must
+parse: the settings class is built from them.
 
 A failure lists exactly the variables missing, with their defaults, as ConfigMap lines
 to paste (or Secret references to add).
@@ -23,6 +25,7 @@ from .settings_env import all_settings, app_settings_classes
 
 SETTINGS = all_settings()
 SECRET_PLACEHOLDER = "from-a-secret"
+UNSET = "crm.io/unset"
 
 
 def environment(workload: Workload, objects: list[Object]) -> dict[str, tuple[str, Any]]:
@@ -30,13 +33,16 @@ def environment(workload: Workload, objects: list[Object]) -> dict[str, tuple[st
     ``configmap``, ``value`` or ``secret`` (whose value is not known here)."""
     container = workload.app_container
     assert container is not None
-    config_maps = {c["metadata"]["name"]: c.get("data", {}) for c in of_kind(objects, "ConfigMap")}
+    maps = {c["metadata"]["name"]: c for c in of_kind(objects, "ConfigMap")}
+    config_maps = {name: c.get("data", {}) for name, c in maps.items()}
     env: dict[str, tuple[str, Any]] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
             name = source["configMapRef"]["name"]
             assert name in config_maps, f"{workload.name}: no ConfigMap {name}"
             env |= {key: ("configmap", value) for key, value in config_maps[name].items()}
+            unset = maps[name]["metadata"].get("annotations", {}).get(UNSET, "")
+            env |= dict.fromkeys(unset.split(), ("unset", None))
         else:
             pytest.fail(f"{workload.name}: envFrom {source}: name each secret variable in env")
     for var in container.get("env", []):
@@ -74,6 +80,8 @@ def test_every_setting_is_reachable_from_the_manifests(rendered, overlay, app):
         env = environment(workload, objects)
         lines = []
         for setting in SETTINGS[app]:
+            if env.get(setting.env, ("",))[0] == "unset" and setting.default is not None:
+                lines.append(f"{setting.env}: named in {UNSET} but its default is not None")
             if setting.env in env:
                 continue
             if setting.secret:
@@ -109,6 +117,9 @@ def test_the_configured_values_parse(rendered, overlay, app, monkeypatch):
     for workload in app_workloads(overlay, objects).get(app, []):
         env = environment(workload, objects)
         for name, (source, value) in env.items():
+            if source == "unset":
+                monkeypatch.delenv(name, raising=False)
+                continue
             if source == "secret":
                 value = _placeholder(name)
             monkeypatch.setenv(name, value)

@@ -150,3 +150,21 @@ def test_prod_secret_keys_are_in_the_example(rendered):
                     used.add(ref["key"])
     assert used - keys == set()
     assert keys - used == set(), "keys in the example that nothing reads"
+
+
+def test_dev_generates_every_secret_it_reads(rendered):
+    """The dev overlay makes its own Secrets: each required reference resolves."""
+    objects = rendered["dev"]
+    keys = {
+        (s["metadata"]["name"], key)
+        for s in of_kind(objects, "Secret")
+        for key in [*s.get("data", {}), *s.get("stringData", {})]
+    }
+    unresolved = set()
+    for workload in workloads(objects):
+        for container in workload.containers():
+            for var in container.get("env", []):
+                ref = var.get("valueFrom", {}).get("secretKeyRef")
+                if ref and not ref.get("optional") and (ref["name"], ref["key"]) not in keys:
+                    unresolved.add((workload.name, ref["name"], ref["key"]))
+    assert unresolved == set()

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from support_service.calendars.endpoints import router as calendars_router
 from support_service.calls import endpoints as calls
+from support_service.consumers import CONSUMERS
 from support_service.csat.endpoints import router as surveys_router
 from support_service.email import outbound
 from support_service.email.endpoints import router as email_router
@@ -39,6 +40,7 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
             portal_router,
             surveys_router,
         ],
+        consumers=CONSUMERS,
         job_handlers={**sla_jobs.job_handlers(), **outbound.job_handlers(settings)},
         description=(
             "Customer service: tickets, routing, SLA policies and explainable clocks on "

@@ -6,6 +6,7 @@ Models import ``Base`` from ``support_service.base``, never from here: this modu
 from support_service.base import Base
 from support_service.calendars.models import Calendar
 from support_service.calls.models import PhoneCall
+from support_service.contact_data.models import MergeMove
 from support_service.csat.models import Survey
 from support_service.knowledge.models import Article, ArticleVersion
 from support_service.policies.models import SlaPolicy
@@ -13,6 +14,6 @@ from support_service.routing.models import Agent, Queue
 from support_service.tickets.models import Ticket, TicketCounter, TicketEvent, TicketMessage
 
 __all__ = [
-    "Agent", "Article", "ArticleVersion", "Base", "Calendar", "PhoneCall", "Queue",
+    "Agent", "Article", "ArticleVersion", "Base", "Calendar", "MergeMove", "PhoneCall", "Queue",
     "SlaPolicy", "Survey", "Ticket", "TicketCounter", "TicketEvent", "TicketMessage",
 ]  # fmt: skip

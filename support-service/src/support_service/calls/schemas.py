@@ -24,7 +24,10 @@ class CallWrite(Strict):
 
 
 class CallRead(CallWrite, EntityRead):
-    """A call record as the API shows it."""
+    """A call record as the API shows it (an erased person's number reads ``(erased)``)."""
+
+    from_number: str
+    to_number: str
 
 
 class CallFilters(BaseModel):

@@ -17,7 +17,7 @@ from support_service.tickets.models import Ticket, TicketMessage
 
 ERASED = "(erased)"
 # (table, column) of every reference to a contact or an account.
-REFERENCES = {
+REFERENCES: dict[str, list[tuple[Any, str]]] = {
     "contact": [(Ticket, "requester_id"), (PhoneCall, "contact_id")],
     "account": [(Ticket, "organisation_id")],
 }

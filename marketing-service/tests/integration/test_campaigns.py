@@ -169,3 +169,26 @@ async def test_a_template_that_does_not_compile_is_a_422_naming_the_line(api):
     response = await api.post("/v1/campaigns", json=body)
     assert response.status_code == 422, response.text
     assert "line 2" in response.text
+
+
+async def test_an_ab_test_sends_the_winning_variant_to_the_rest(
+    api, anonymous, tenant, publish, projected, smtp_sink, event_capture
+):
+    people = [snapshot(tags=["newsletter"]) for _ in range(6)]
+    segment_id = await audience(api, tenant, publish, projected, *people)
+    variants = [{"name": "A", "subject": "Plain", "text": "a", "html": HTML},
+                {"name": "B", "subject": "Bold", "text": "b", "html": HTML}]  # fmt: skip
+    ab = {"variants": variants, "fraction": 0.34, "metric": "click", "wait_seconds": 2}
+    campaign_id = await send(api, segment_id, ab_test=ab)
+    first = await smtp_sink.wait_for(3, timeout=15)  # ceil(6 * 0.34): A, B, A in turn
+    assert sorted(str(m["Subject"]) for m in first) == ["Bold", "Plain", "Plain"]
+    bold = next(m for m in first if str(m["Subject"]) == "Bold")
+    link = re.search(r'href="([^"]+)"', bold.get_body(("html",)).get_content()).group(1)
+    assert (await anonymous.get(urlsplit(link).path)).status_code == 302
+    picked = await event_capture.wait_for("crm.marketing.campaign.winner_picked.v1", timeout=20)
+    assert picked["data"]["winner"] == "B" and picked["data"]["rates"] == {"A": 0.0, "B": 1.0}
+    stats = await finished(api, campaign_id)
+    assert stats["recipients"] == {"sent": 6}
+    subjects = sorted(str(m["Subject"]) for m in smtp_sink.messages)
+    assert subjects == ["Bold"] * 4 + ["Plain"] * 2
+    assert (await api.get(f"/v1/campaigns/{campaign_id}")).json()["winner"] == "B"

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_service.campaigns.models import Campaign
@@ -64,13 +64,13 @@ async def split_for_test(
         .where(R.campaign_id == campaign_id)
         .subquery()
     )
-    names = literal(list(variants), ARRAY(String))
-    index = cast(ranked.c.n % len(variants), Integer) + 1
+    slot = ranked.c.n % len(variants)
+    variant = case(*((slot == i, literal(name)) for i, name in enumerate(variants)))
     await session.execute(
         update(R)
         .where(R.id == ranked.c.id)
         .values(
-            variant=case((ranked.c.n < test_size, names[index]), else_=None),
+            variant=case((ranked.c.n < test_size, variant), else_=None),
             status=case((ranked.c.n < test_size, PENDING), else_=HELD),
         )
         .execution_options(synchronize_session=False)

@@ -6,11 +6,12 @@ from uuid import UUID
 import pytest
 from crm_chassis.bus import Bus
 from crm_chassis.db import create_engine, session_factory
-from crm_chassis.orm import Entity, new_metadata
+from crm_chassis.orm import Entity, Owned, new_metadata
 from crm_chassis.tables import infra_metadata
 from crm_local.postgres import create_database, database_url, drop_database
 from crm_testing import truncate_all
-from sqlalchemy import String
+from sqlalchemy import Numeric, String
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -22,6 +23,15 @@ class Base(DeclarativeBase):
 class Widget(Entity, Base):
     __tablename__ = "widgets"
     name: Mapped[str] = mapped_column(String(100))
+
+
+class Case(Entity, Owned, Base):
+    """An owned record with JSON and a column named otherwise than its attribute."""
+
+    __tablename__ = "cases"
+    title: Mapped[str] = mapped_column(String(100))
+    details: Mapped[dict] = mapped_column("details_json", JSONB, default=dict)
+    amount: Mapped[float | None] = mapped_column(Numeric(19, 4), nullable=True)
 
 
 class Effect(Base):

@@ -23,12 +23,13 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_chassis.auth import Actor, ActorDep
-from crm_chassis.db import SessionDep
+from crm_chassis.db import SessionDep, read_engine_of, read_session
 from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Forbidden
 from crm_chassis.http import check_if_match, etag
 from crm_chassis.outbox import emit
 from crm_chassis.pagination import PageParams
+from crm_chassis.reads import RecordReader
 from crm_chassis.repository import TenantRepository
 from crm_chassis.resources import patched
 
@@ -260,9 +261,26 @@ class Crud(Generic[E]):
         self.update = update or write
         self.events = events
         self.columns = columns or (lambda data: data.model_dump(mode="python"))
+        self.reader = RecordReader.for_model(
+            repository.model, list(view.fields), has_parents=bool(repository.parents)
+        )
+        """The one-round-trip path of :meth:`read`, when the model and schema allow it."""
 
     def repo(self, call: Call) -> TenantRepository[Any]:
         return self.repository(call.session, call.actor)
+
+    async def read(self, state: Any, actor: Actor, id_: UUID) -> Any:
+        """``GET`` by id (``state`` is ``app.state``): one statement on a pooled
+        connection (:class:`~crm_chassis.reads.RecordReader`), or, for a resource that
+        overrides :meth:`get` or whose schema shows more than columns, :meth:`get` in a
+        read session. Either way a record the actor may not see is a 404."""
+        if self.reader is None or type(self).get is not Crud.get:
+            async with read_session(state) as session:
+                return await self.get(Call(session, actor, state.settings), id_)
+        record = await self.reader.one(read_engine_of(state), actor, id_)
+        if record is None:
+            raise self.repository.missing(id_)
+        return record
 
     async def check_create(self, call: Call, data: Any) -> None:
         """Rules a creation must meet beyond its schema (a 4xx when it does not)."""

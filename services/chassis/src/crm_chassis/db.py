@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -48,6 +48,7 @@ def create_engine(
     url: str,
     *,
     pool_size: int = 20,
+    pool_overflow: int = 0,
     pool_timeout: float = 2.0,
     connect_timeout: float = 2.0,
     statement_timeout: float = 3.0,
@@ -62,7 +63,7 @@ def create_engine(
     engine = create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_overflow,
         pool_timeout=pool_timeout,
         pool_recycle=pool_recycle,
         pool_pre_ping=False,
@@ -99,6 +100,7 @@ def engine_for(settings: ServiceSettings) -> AsyncEngine:
     return create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
+        pool_overflow=settings.db_pool_overflow,
         pool_timeout=settings.db_pool_timeout,
         connect_timeout=settings.db_connect_timeout,
         statement_timeout=settings.db_statement_timeout,
@@ -118,14 +120,24 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
         yield session
 
 
+def read_engine_of(state: Any) -> AsyncEngine:
+    """The app's engine of reads (``state`` is ``app.state``), made on first use."""
+    engine = getattr(state, "read_engine", None)
+    if engine is None:
+        engine = state.read_engine = read_engine(state.sessions.kw["bind"])
+    return engine
+
+
+def read_session(state: Any) -> AsyncSession:
+    """A session of the app's on AUTOCOMMIT connections: a read's (``async with``)."""
+    factory: async_sessionmaker[AsyncSession] = state.sessions
+    return factory(bind=read_engine_of(state))
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
     if request.method in READ_METHODS:
-        state = request.app.state
-        engine = getattr(state, "read_engine", None)
-        if engine is None:
-            engine = state.read_engine = read_engine(factory.kw["bind"])
-        async with factory(bind=engine) as session:
+        async with read_session(request.app.state) as session:
             yield session
         return
     async with factory() as session:

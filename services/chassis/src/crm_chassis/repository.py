@@ -131,8 +131,13 @@ class TenantRepository(Generic[M]):
         see: another tenant's, or a colleague's under ``own`` visibility)."""
         entity = await self.get(id_, for_update=for_update)
         if entity is None:
-            raise NotFound(f"No {self.label or self.model.__name__.lower()} {id_}")
+            raise self.missing(id_)
         return entity
+
+    @classmethod
+    def missing(cls, id_: UUID) -> NotFound:
+        """The 404 of a record ``id_`` that does not exist or may not be seen."""
+        return NotFound(f"No {cls.label or cls.model.__name__.lower()} {id_}")
 
     async def exists(self, id_: UUID) -> bool:
         stmt = self.select(self.model.id).where(self.model.id == id_)

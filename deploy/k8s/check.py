@@ -6,7 +6,9 @@
 2. Validates every object it renders with ``kubernetes-validate`` in strict mode (an
    unknown field is an error); a custom resource against its CRD in ``deploy/k8s/crds``,
    with unknown fields rejected the same way; one with no CRD there is listed as skipped.
-3. Lints the ``Dockerfile`` with ``hadolint``.
+3. Validates the manifests no overlay renders the same way: ``base/secrets.example.yaml``
+   and the CRDs of ``deploy/k8s/crds``.
+4. Lints the ``Dockerfile`` with ``hadolint``.
 
 Exits 1 when any of them fails, naming the overlay, the object and the error. The rules
 of our own (probes, limits, non-root, NetworkPolicies, settings) are the tests in
@@ -184,8 +186,22 @@ def run(root: Path) -> Report:
         lint = pool.submit(hadolint, root / "Dockerfile", report)
     for overlay, objects in zip(found, renders, strict=True):
         check_overlay(overlay, objects, crds, report)
+    check_files(root, crds, report)
     lint.result()
     return report
+
+
+def check_files(root: Path, crds: dict[tuple[str, str], Object], report: Report) -> None:
+    """The manifests no overlay renders: the example Secret and the CRDs themselves."""
+    k8s = root / "deploy" / "k8s"
+    for path in [k8s / "base" / "secrets.example.yaml", *sorted((k8s / "crds").glob("*.yaml"))]:
+        for obj in yaml.safe_load_all(path.read_text()):
+            problem = validate(obj, crds)
+            name = f"{path.relative_to(k8s)}: {obj['kind']}/{obj['metadata']['name']}"
+            if problem:
+                report.errors.append(f"{name}: {problem}")
+            else:
+                report.validated += 1
 
 
 def _render_or_error(overlay: Path) -> list[Object] | RenderError:

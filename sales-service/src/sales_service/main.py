@@ -8,6 +8,7 @@ from sales_service.consumers import CONSUMERS
 from sales_service.deals import rotting
 from sales_service.deals.endpoints import routers as deal_routers
 from sales_service.deals.service import rotting_job
+from sales_service.forecast.endpoints import routers as forecast_routers
 from sales_service.leads.endpoints import routers as lead_routers
 from sales_service.orders.endpoints import router as orders_router
 from sales_service.pipelines.endpoints import router as pipelines_router
@@ -34,6 +35,7 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
             quotes_router,
             orders_router,
             *task_routers,
+            *forecast_routers,
         ],
         consumers=CONSUMERS,
         job_handlers={

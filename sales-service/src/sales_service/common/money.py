@@ -4,11 +4,12 @@ the client did not ask for)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from crm_proto.money import Money
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 
 def _at_minor_unit(value: Money) -> Money:
@@ -37,3 +38,14 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)
 
 def money_or_none(amount: Decimal | None, currency: str | None) -> Money | None:
     return None if amount is None or currency is None else Money.of(amount, currency)
+
+
+def keeping_money(*names: str) -> Callable[[BaseModel], dict[str, Any]]:
+    """A ``Crud`` ``columns`` function: the model's fields, its Money fields ``names``
+    kept as Money (the ORM's composite) rather than dumped to dicts."""
+
+    def columns(data: BaseModel) -> dict[str, Any]:
+        values = data.model_dump(mode="python", exclude=set(names))
+        return values | {name: getattr(data, name) for name in names}
+
+    return columns

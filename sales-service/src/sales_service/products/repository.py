@@ -9,7 +9,7 @@ from crm_chassis.money import canonical
 from crm_chassis.repository import RowsRepository, TenantRepository
 from crm_proto.money import Money
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from sales_service.products.models import ExchangeRate, PriceBook, PriceBookEntry, Product
 
@@ -103,6 +103,6 @@ class RateRepository(RowsRepository[ExchangeRate]):
                 ExchangeRate.valid_from <= day,
             )
             .order_by(ExchangeRate.currency, ExchangeRate.valid_from.desc())
-            .distinct(ExchangeRate.currency)
+            .ext(distinct_on(ExchangeRate.currency))
         )
         return {c: (r, v) for c, r, v in (await self.session.execute(stmt)).all()}

@@ -4,8 +4,10 @@ knowledge base and portal, CSAT, OLAs (V1-V9)."""
 from __future__ import annotations
 
 from crm_chassis.app import create_service_app
+from crm_chassis.storage import store_from_settings
 from fastapi import FastAPI
 
+from support_service.attachments.endpoints import router as attachments_router
 from support_service.calendars.endpoints import router as calendars_router
 from support_service.calls import endpoints as calls
 from support_service.consumers import CONSUMERS
@@ -23,7 +25,7 @@ from support_service.tickets.endpoints import router as tickets_router
 
 def create_app(settings: SupportSettings | None = None) -> FastAPI:
     settings = settings or SupportSettings()
-    return create_service_app(
+    app = create_service_app(
         name="support-service",
         settings=settings,
         routers=[
@@ -39,6 +41,7 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
             knowledge.crud,
             portal_router,
             surveys_router,
+            attachments_router,
         ],
         consumers=CONSUMERS,
         job_handlers={**sla_jobs.job_handlers(), **outbound.job_handlers(settings)},
@@ -47,3 +50,5 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
             "business calendars, the email channel, calls, knowledge base and portal, CSAT."
         ),
     )
+    app.state.object_store = store_from_settings(settings)
+    return app

@@ -3,6 +3,7 @@
 Models import ``Base`` from ``support_service.base``, never from here: this module imports them.
 """
 
+from support_service.attachments.models import TicketAttachment
 from support_service.base import Base
 from support_service.calendars.models import Calendar
 from support_service.calls.models import PhoneCall
@@ -14,6 +15,19 @@ from support_service.routing.models import Agent, Queue
 from support_service.tickets.models import Ticket, TicketCounter, TicketEvent, TicketMessage
 
 __all__ = [
-    "Agent", "Article", "ArticleVersion", "Base", "Calendar", "MergeMove", "PhoneCall", "Queue",
-    "SlaPolicy", "Survey", "Ticket", "TicketCounter", "TicketEvent", "TicketMessage",
-]  # fmt: skip
+    "Agent",
+    "Article",
+    "ArticleVersion",
+    "Base",
+    "Calendar",
+    "MergeMove",
+    "PhoneCall",
+    "Queue",
+    "SlaPolicy",
+    "Survey",
+    "Ticket",
+    "TicketAttachment",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketMessage",
+]

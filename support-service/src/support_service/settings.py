@@ -2,10 +2,11 @@ from datetime import timedelta
 
 from crm_chassis.mail import MailSettings
 from crm_chassis.settings import ServiceSettings
+from crm_chassis.storage import StorageSettings
 from pydantic_settings import SettingsConfigDict
 
 
-class SupportSettings(ServiceSettings, MailSettings):
+class SupportSettings(ServiceSettings, MailSettings, StorageSettings):
     """support-service settings, from ``CRM_SUPPORT_*`` (and the shared ``CRM_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="CRM_SUPPORT_", extra="ignore")

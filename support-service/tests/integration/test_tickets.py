@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import httpx
 from crm_testing.events import EventCapture
 
@@ -11,9 +13,14 @@ async def test_a_ticket_is_created_read_listed_and_its_event_published(
 ) -> None:
     created = await api.post(
         "/v1/tickets",
-        json={"subject": "Printer on fire", "channel": "phone", "priority": "high",
-              "description": "It is smoking.", "tags": ["hardware"]},
-    )  # fmt: skip
+        json={
+            "subject": "Printer on fire",
+            "channel": "phone",
+            "priority": "high",
+            "description": "It is smoking.",
+            "tags": ["hardware"],
+        },
+    )
     assert created.status_code == 201, created.text
     body, url = created.json(), created.headers["location"]
     assert url == f"/v1/tickets/{body['id']}" and created.headers["etag"] == f'"{body["version"]}"'
@@ -45,8 +52,12 @@ async def test_a_forbidden_transition_is_a_409_naming_both_states(api: httpx.Asy
     assert closed.status_code == 409 and "closed to open" in closed.json()["detail"]
     history = (await api.get(f"{url}/history")).json()
     moves = [(e["data"]["from"], e["data"]["to"]) for e in history if e["kind"] == "status"]
-    assert moves == [("new", "solved"), ("solved", "open"), ("open", "solved"),
-                     ("solved", "closed")]  # fmt: skip
+    assert moves == [
+        ("new", "solved"),
+        ("solved", "open"),
+        ("open", "solved"),
+        ("solved", "closed"),
+    ]
 
 
 async def test_an_agent_reply_opens_a_new_ticket_and_a_note_does_not(
@@ -74,3 +85,27 @@ async def test_bad_input_and_another_tenants_ticket_are_clean_4xx(
         assert (await other_api.get(f"{url}{path}")).status_code == 404
     assert (await other_api.patch(url, json={"subject": "Theirs"})).status_code == 404
     assert (await other_api.post(f"{url}/messages", json={"body": "hi"})).status_code == 404
+
+
+async def test_a_file_is_attached_listed_and_downloaded_by_its_tickets_tenant_only(
+    api: httpx.AsyncClient, other_api: httpx.AsyncClient
+) -> None:
+    url = (await api.post("/v1/tickets", json={"subject": "Log"})).headers["location"]
+    uploaded = await api.post(
+        f"{url}/attachments",
+        params={"filename": "../app log.txt"},
+        content=b"line 1\nline 2\n",
+        headers={"content-type": "text/plain"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    attachment = uploaded.json()
+    assert attachment["size"] == 14 and attachment["filename"] == ".._app log.txt"
+    assert [a["id"] for a in (await api.get(f"{url}/attachments")).json()] == [attachment["id"]]
+    content = await api.get(f"{url}/attachments/{attachment['id']}/content")
+    assert content.content == b"line 1\nline 2\n"
+    assert content.headers["content-type"].startswith("text/plain")
+    assert (await other_api.get(f"{url}/attachments")).status_code == 404
+    stray = await api.post(
+        f"{url}/attachments", params={"filename": "x", "message_id": str(uuid4())}, content=b"x"
+    )
+    assert stray.status_code == 422

@@ -15,6 +15,7 @@ RUNS = [
     ("import_contacts.py", ["--rows", "100000"], ["--rows", "5000"]),
     ("search.py", ["--rows", "1000000"], ["--rows", "20000"]),
     ("read_path.py", [], ["--contacts", "1000", "--duration", "3", "--rounds", "1"]),
+    ("webhook_dispatch.py", ["--events", "5000"], ["--events", "300"]),
 ]
 
 

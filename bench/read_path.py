@@ -105,6 +105,9 @@ def gateway_cmd(port: int) -> list[str]:
         "uvicorn",
         "crm_gateway.main:create_app",
         "--factory",
+        # The gateway's protocol: uvicorn's httptools with the edge size limits.
+        "--http",
+        "crm_gateway.limits.server:EdgeHttpToolsProtocol",
         "--host",
         HOST,
         "--port",
@@ -169,6 +172,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, list[dict]]:
         pg.create_database("crm_contacts")
         db_url = database_url(admin, "crm_contacts")
         alembic_upgrade(ALEMBIC_INI, db_url, section="contacts")
+        # The gateway's own database: its shared rate-limit buckets live there.
+        pg.create_database("crm_gateway")
+        gateway_db = database_url(admin, "crm_gateway")
+        alembic_upgrade(ALEMBIC_INI, gateway_db, section="gateway")
         tenant = uuid4()
         os.environ["CRM_JWT_SECRET"] = JWT_SECRET  # the service and the gateway read it
         actor = Actor(tenant_id=tenant, user_id=uuid4(), scopes=frozenset({"contacts:*"}))
@@ -185,6 +192,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, list[dict]]:
             gateway_env = env | {
                 "CRM_GATEWAY_CONTACTS_URL": base,
                 "CRM_GATEWAY_RUN_BACKGROUND": "false",
+                "CRM_GATEWAY_DATABASE_URL": gateway_db,
+                # Limits on, and high enough that the load measures them, not their 429s.
+                "CRM_GATEWAY_RATE_LIMIT_PER_KEY": str(10**9),
+                "CRM_GATEWAY_RATE_LIMIT_PER_TENANT": str(10**9),
                 "CRM_NATS_URL": nats_url,
             }
             gateway_env.pop("CRM_BOOTSTRAP_API_KEY", None)

@@ -37,7 +37,7 @@ def upgrade() -> None:
     op.create_table('rate_buckets',
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('tokens', sa.Float(), nullable=False),
-    sa.Column('denied', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('granted', sa.Integer(), server_default=sa.text('0'), nullable=False, comment='tokens the last take got (0: refused)'),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_buckets'))
     )

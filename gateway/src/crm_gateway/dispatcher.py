@@ -5,10 +5,12 @@ and shared, and jobs are claimed with ``SKIP LOCKED``."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from crm_chassis.app import create_service_app
+from crm_chassis.jobs import JobRunner
 from fastapi import APIRouter, FastAPI
 
 from crm_gateway.settings import GatewaySettings
@@ -22,11 +24,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     sender = Sender(timeout=settings.webhook_timeout_seconds)
 
+    deliverer = Deliverer(sender, delays=settings.webhook_retry_delays)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The chassis runs one job runner, one job at a time; a receiver's latency would
+        # bound the dispatch rate, so more runners share the claims (SKIP LOCKED).
+        extra = [
+            asyncio.create_task(
+                JobRunner(app.state.sessions, {DELIVER: deliverer}, batch_size=2).run()
+            )
+            for _ in range(settings.webhook_workers - 1)
+            if settings.run_background
+        ]
         try:
             yield
         finally:
+            for task in extra:
+                task.cancel()
+            await asyncio.gather(*extra, return_exceptions=True)
             await sender.close()
 
     return create_service_app(
@@ -34,6 +50,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings=settings,
         routers=[APIRouter(lifespan=lifespan)],
         consumers=[WEBHOOKS],
-        job_handlers={DELIVER: Deliverer(sender, delays=settings.webhook_retry_delays)},
+        job_handlers={DELIVER: deliverer},
         idempotency=False,
     )

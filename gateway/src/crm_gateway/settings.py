@@ -69,6 +69,8 @@ class GatewaySettings(ServiceSettings):
 
     webhook_timeout_seconds: float = 10.0
     """How long a receiver may take to answer a delivery."""
+    webhook_workers: int = 8
+    """Deliveries the dispatcher sends at once (job runners sharing the claims)."""
     webhook_retry_delays: tuple[float, ...] = DELAYS
     """Seconds before each retry of a failed delivery; past the last, it has failed."""
 

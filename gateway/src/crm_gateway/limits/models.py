@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, String, func, text
+from sqlalchemy import DateTime, Float, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_gateway.base import Base
@@ -17,5 +17,7 @@ class RateBucket(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
-    denied: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    granted: Mapped[int] = mapped_column(
+        Integer, server_default=text("0"), comment="tokens the last take got (0: refused)"
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -49,7 +49,9 @@ class Deliverer:
         delivery = await repo.for_update(UUID(job.payload["delivery"]))
         if delivery is None or delivery.state != "pending":
             return
-        webhook = await session.get(Webhook, delivery.webhook_id, with_for_update=True)
+        # Not locked: the consumer holds key-share locks on it while it queues deliveries;
+        # a concurrent change of the subscription fails the version check instead.
+        webhook = await session.get(Webhook, delivery.webhook_id)
         if webhook is None or webhook.disabled_at is not None:
             delivery.state, delivery.next_attempt_at = "failed", None
             return

@@ -8,16 +8,16 @@ one event to one subscription).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from uuid import UUID
 
-from crm_chassis.auth import Actor
-from crm_chassis.consumer import Consumer
+from crm_chassis.consumer import Batched, Consumer
 from crm_proto import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm_gateway.webhooks.repository import WebhookRepository
+from crm_gateway.webhooks.models import Webhook
+from crm_gateway.webhooks.repository import enabled_of_tenants
 from crm_gateway.webhooks.service import queue
 
 CONSUMER_NAME = "gateway-webhooks"
@@ -29,12 +29,21 @@ def matches(filters: Iterable[str], event_type: str) -> bool:
     return any(f == event_type or fnmatchcase(event_type, f) for f in filters)
 
 
-async def on_any_event(session: AsyncSession, event: CloudEvent) -> None:
-    actor = Actor.system(UUID(event.tenantid))
-    body = event.model_dump(mode="json", exclude_none=True)
-    for webhook in await WebhookRepository(session, actor).enabled():
-        if matches(webhook.event_types, event.type):
-            await queue(session, webhook, body)
+async def on_events(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Queue the deliveries of a run of events: one query for the subscriptions of all
+    their tenants, then one insert and one job per match."""
+    tenants = sorted({UUID(e.tenantid) for e in events})
+    by_tenant: dict[str, list[Webhook]] = {}
+    for webhook in await enabled_of_tenants(session, tenants):
+        by_tenant.setdefault(str(webhook.tenant_id), []).append(webhook)
+    for event in events:
+        matching = [
+            w for w in by_tenant.get(event.tenantid, ()) if matches(w.event_types, event.type)
+        ]
+        if matching:
+            body = event.model_dump(mode="json", exclude_none=True)
+            for webhook in matching:
+                await queue(session, webhook, body)
 
 
-WEBHOOKS = Consumer(CONSUMER_NAME, {"crm.>": on_any_event})
+WEBHOOKS = Consumer(CONSUMER_NAME, {"crm.>": Batched(on_events)})

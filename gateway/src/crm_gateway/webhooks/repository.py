@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+from crm_chassis.ids import new_id
+from crm_chassis.orm import utcnow
 from crm_chassis.pagination import PageParams, apply_keyset, page_of
 from crm_chassis.repository import TenantRepository
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_gateway.webhooks.models import Attempt, Delivery, Webhook
@@ -24,6 +28,13 @@ class WebhookRepository(TenantRepository[Webhook]):
         return list((await self.session.execute(stmt)).scalars())
 
 
+async def enabled_of_tenants(session: AsyncSession, tenant_ids: list[UUID]) -> list[Webhook]:
+    """The enabled subscriptions of the tenants of a batch of events: the dispatcher's one
+    query per batch, scoped by the tenants the events belong to."""
+    stmt = select(Webhook).where(Webhook.tenant_id.in_(tenant_ids), Webhook.disabled_at.is_(None))
+    return list((await session.execute(stmt)).scalars())
+
+
 class DeliveryRepository:
     """Deliveries and attempts; every query is scoped by the subscription, itself found
     through :class:`WebhookRepository` (so by tenant) or by a job the gateway scheduled."""
@@ -35,11 +46,16 @@ class DeliveryRepository:
         self.session.add(row)
         await self.session.flush()
 
-    async def exists(self, webhook_id: UUID, event_id: str) -> bool:
-        stmt = select(Delivery.id).where(
-            Delivery.webhook_id == webhook_id, Delivery.event_id == event_id
+    async def insert_new(self, **values: Any) -> UUID | None:
+        """Insert a pending delivery unless one of the same event and subscription exists
+        (one statement); its id, or None."""
+        stmt = (
+            insert(Delivery)
+            .values(id=new_id(), state="pending", attempts=0, created_at=utcnow(), **values)
+            .on_conflict_do_nothing(index_elements=[Delivery.webhook_id, Delivery.event_id])
+            .returning(Delivery.id)
         )
-        return (await self.session.execute(stmt)).first() is not None
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def for_update(self, delivery_id: UUID) -> Delivery | None:
         stmt = select(Delivery).where(Delivery.id == delivery_id).with_for_update()

@@ -119,40 +119,37 @@ async def rotate_secret(call: Call, id_: UUID) -> tuple[str, datetime]:
     return secret, ends
 
 
-async def queue(
-    session: AsyncSession,
-    webhook: Webhook,
-    event: dict[str, Any],
-) -> Delivery | None:
+async def queue(session: AsyncSession, webhook: Webhook, event: dict[str, Any]) -> UUID | None:
     """A delivery of ``event`` to ``webhook`` and the job that sends it; None if that
     event was queued for it before (events arrive at least once)."""
-    repo = DeliveryRepository(session)
-    if await repo.exists(webhook.id, event["id"]):
-        return None
-    delivery = Delivery(
+    delivery_id = await DeliveryRepository(session).insert_new(
         tenant_id=webhook.tenant_id,
         webhook_id=webhook.id,
         event_id=event["id"],
         event_type=event["type"],
         event=event,
-        state="pending",
-        attempts=0,
         next_attempt_at=utcnow(),
     )
-    await repo.add(delivery)
-    await _schedule(session, delivery)
-    return delivery
+    if delivery_id is not None:
+        await _schedule_job(session, webhook.tenant_id, delivery_id, utcnow())
+    return delivery_id
 
 
 async def _schedule(session: AsyncSession, delivery: Delivery) -> None:
     assert delivery.next_attempt_at is not None
+    await _schedule_job(session, delivery.tenant_id, delivery.id, delivery.next_attempt_at)
+
+
+async def _schedule_job(
+    session: AsyncSession, tenant_id: UUID, delivery_id: UUID, due_at: datetime
+) -> None:
     await schedule(
         session,
         kind=DELIVER,
-        due_at=delivery.next_attempt_at,
-        payload={"delivery": str(delivery.id)},
-        tenant_id=delivery.tenant_id,
-        dedupe_key=f"delivery:{delivery.id}",
+        due_at=due_at,
+        payload={"delivery": str(delivery_id)},
+        tenant_id=tenant_id,
+        dedupe_key=f"delivery:{delivery_id}",
         replace=True,
     )
 
@@ -166,8 +163,10 @@ async def ping(call: Call, id_: UUID) -> Delivery:
         tenant_id=call.tenant_id,
         subject=webhook.id,
     )
-    delivery = await queue(call.session, webhook, event.model_dump(mode="json"))
-    assert delivery is not None  # a new event id
+    delivery_id = await queue(call.session, webhook, event.model_dump(mode="json"))
+    assert delivery_id is not None  # a new event id
+    delivery = await DeliveryRepository(call.session).of_webhook(webhook.id, delivery_id)
+    assert delivery is not None
     return delivery
 
 

@@ -30,7 +30,7 @@ from import_contacts import ALEMBIC_INI
 COUNT = {"n": 0}
 
 
-def receiver_app():  # noqa: ANN201 (child process)
+def receiver_app():  # the receiver child process
     from fastapi import FastAPI, Response
 
     app = FastAPI()

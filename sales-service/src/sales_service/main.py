@@ -3,6 +3,7 @@
 from crm_chassis.app import create_service_app
 from fastapi import FastAPI
 
+from sales_service.channels.endpoints import routers as channel_routers
 from sales_service.configuration.endpoints import routers as configuration_routers
 from sales_service.consumers import CONSUMERS
 from sales_service.deals import rotting
@@ -36,6 +37,7 @@ def create_app(settings: SalesSettings | None = None) -> FastAPI:
             orders_router,
             *task_routers,
             *forecast_routers,
+            *channel_routers,
         ],
         consumers=CONSUMERS,
         job_handlers={

@@ -24,6 +24,7 @@ from crm_proto.events import activity, sales
 from crm_proto.money import CurrencyMismatch, Money
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sales_service.channels.service import PartnerRepository, channel_level
 from sales_service.common.events import SOURCE
 from sales_service.configuration import service as configurations
 from sales_service.deals import events as deal_events
@@ -293,6 +294,9 @@ async def decide(call: Call, quote_id: UUID, state: str, if_match: str | None) -
     await emit(call.session, _decided(quote, deal))
     if state == "accepted":
         await _sync_deal(call, quote, deal)
+        partner = None
+        if deal.partner_id is not None:
+            partner = await PartnerRepository(call.session, call.tenant_id).get(deal.partner_id)
         await orders.place(
             call,
             Order(
@@ -303,7 +307,7 @@ async def decide(call: Call, quote_id: UUID, state: str, if_match: str | None) -
                 quote_id=quote.id,
                 partner_id=deal.partner_id,
                 source="quote",
-                channel_level="1-level" if deal.partner_id else "direct",
+                channel_level=channel_level(partner),
                 total=quote.total,
                 lines=quote.lines,
                 ordered_at=quote.decided_at,

@@ -27,14 +27,19 @@ TTL = timedelta(days=30)
 
 
 async def request_survey(call: Call, ticket: Ticket) -> Survey | None:
-    """Open the ticket's survey when it is first solved (and say so in an event)."""
+    """Open the ticket's survey when it is first solved (and say so in an event).
+
+    Links are signed with the platform secret, so only a call that has the app's settings
+    (a request, not a job) opens one."""
+    if call.settings is None:
+        return None
     stmt = select(Survey).where(Survey.tenant_id == call.tenant_id, Survey.ticket_id == ticket.id)
     if (await call.session.execute(stmt)).scalar_one_or_none() is not None:
         return None
     survey = Survey(tenant_id=call.tenant_id, ticket_id=ticket.id, channel=ticket.channel)
     call.session.add(survey)
     await call.session.flush()
-    secret = call.settings.jwt_secret if call.settings else ""
+    secret = call.settings.jwt_secret
     token = signed_links.sign(secret, PURPOSE,
                               {"t": str(call.tenant_id), "s": str(survey.id)}, TTL)  # fmt: skip
     data = support.SurveyRequested(

@@ -108,9 +108,14 @@ async def _escalate(call: Call, ticket: Any, m: Measurement, at: datetime) -> li
         actions.append("notified")
     log.add(ticket, "breached", {"metric": m.metric, "policy_id": m.policy, "actions": actions},
             at=at)  # fmt: skip
-    if actions:
+    changed = sorted(
+        {"reassigned": "queue_id", "priority_raised": "priority"}[a]
+        for a in actions
+        if a != "notified"
+    )
+    if changed:
         await call.session.flush()
-        await emit(call.session, events.updated(ticket, ["escalated"]))
+        await emit(call.session, events.updated(ticket, changed))
         await sla.refresh(call, ticket, at)
     return actions
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from crm_chassis.ids import new_id
 from crm_chassis.orm import Entity, Owned, utcnow
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,7 +84,14 @@ class TicketMessage(Base):
 
     __table_args__ = (
         Index("ix_ticket_messages_ticket", "tenant_id", "ticket_id", "created_at", "id"),
-        Index("ix_ticket_messages_message_id", "tenant_id", "message_id"),
+        # A message delivered twice at once is taken once (the second insert is a 409).
+        Index(
+            "uq_ticket_messages_message_id",
+            "tenant_id",
+            "message_id",
+            unique=True,
+            postgresql_where=text("message_id IS NOT NULL"),
+        ),
     )
 
 

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from support_service.base import Base
 
 
+UNSOLVED_SQL = "status IN ('new', 'open', 'pending', 'on-hold')"
+
+
 class Ticket(Entity, Owned, Base):
     """A customer's case (V1). ``owner_id`` is the assignee, ``team_id`` their team."""
 
@@ -40,6 +43,24 @@ class Ticket(Entity, Owned, Base):
         # An agent's queue: open work of one queue, newest first.
         Index("ix_tickets_tenant_queue_status", "tenant_id", "queue_id", "status", "created_at"),
         Index("ix_tickets_tenant_owner_status", "tenant_id", "owner_id", "status", "created_at"),
+        # The agent's working lists (a queue's or their own unsolved tickets, newest first)
+        # read the first page straight off these, whatever unsolved statuses they ask for.
+        Index(
+            "ix_tickets_unsolved_queue",
+            "tenant_id",
+            "queue_id",
+            "created_at",
+            "id",
+            postgresql_where=text(UNSOLVED_SQL),
+        ),
+        Index(
+            "ix_tickets_unsolved_owner",
+            "tenant_id",
+            "owner_id",
+            "created_at",
+            "id",
+            postgresql_where=text(UNSOLVED_SQL),
+        ),
         Index("ix_tickets_tenant_requester", "tenant_id", "requester_id"),
     )
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from support_service.base import Base
 
-
 UNSOLVED_SQL = "status IN ('new', 'open', 'pending', 'on-hold')"
 
 

@@ -10,11 +10,12 @@ touched (:mod:`reactions`), in the consumer's transaction with its inbox row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.consumer import Consumer, Typed
-from crm_proto import CloudEvent
+from crm_chassis.consumer import Batched, Consumer, Typed
+from crm_proto import CloudEvent, payload_model
 from crm_proto.events import activity, contacts
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,10 +30,21 @@ def _tenant(event: CloudEvent) -> UUID:
     return UUID(event.tenantid)
 
 
-async def on_contact_changed(session: AsyncSession, event: CloudEvent, data: Any) -> None:
-    tenant_id = _tenant(event)
-    if await projection.apply_snapshot(session, tenant_id, data.contact, event.sequence):
-        await reactions.contacts_changed(session, tenant_id, [data.contact.id])
+async def on_contacts_changed(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+    """Created and updated contacts, a run at a time: each snapshot applied, then the
+    contacts that changed re-scored and re-segmented together (a few queries per run,
+    not per event)."""
+    changed: dict[UUID, list[UUID]] = {}
+    for event in events:
+        data = payload_model(event.type).model_validate(event.data)
+        tenant_id = _tenant(event)
+        if await projection.apply_snapshot(session, tenant_id, data.contact, event.sequence):
+            changed.setdefault(tenant_id, []).append(data.contact.id)
+    for tenant_id, contact_ids in changed.items():
+        await reactions.contacts_changed(session, tenant_id, list(dict.fromkeys(contact_ids)))
+
+
+CONTACT_CHANGES = Batched(on_contacts_changed)
 
 
 async def on_contact_deleted(session: AsyncSession, event: CloudEvent, data: Any) -> None:
@@ -121,8 +133,8 @@ async def on_deal_stage_changed(
 CONTACTS = Consumer(
     "marketing-contacts",
     handlers={
-        "crm.contacts.contact.created.v1": Typed(on_contact_changed),
-        "crm.contacts.contact.updated.v1": Typed(on_contact_changed),
+        "crm.contacts.contact.created.v1": CONTACT_CHANGES,
+        "crm.contacts.contact.updated.v1": CONTACT_CHANGES,
         "crm.contacts.contact.deleted.v1": Typed(on_contact_deleted),
         "crm.contacts.contact.merged.v1": Typed(on_contact_merged),
         "crm.contacts.merge.undone.v1": Typed(on_merge_undone),

@@ -56,24 +56,23 @@ async def reevaluate(
 ) -> tuple[list[UUID], list[UUID]]:
     """Bring the segment's members to the rule's answer at ``now`` in one statement; the
     contacts that entered and those that left."""
-    match = matching(tenant_id, rule, now).cte("matching")
+    match = matching(tenant_id, rule, now).cte("matching").prefix_with("MATERIALIZED")
+    held = [M.tenant_id == tenant_id, M.segment_id == segment_id]
+    # Anti-joins both ways: only the difference is written (ON CONFLICT on every member
+    # would probe and lock each one).
+    new = select(literal(tenant_id), literal(segment_id), match.c.id, literal(now)).where(
+        ~select(M.contact_id).where(*held, M.contact_id == match.c.id).exists()
+    )
     entered = (
         insert(M)
-        .from_select(
-            ["tenant_id", "segment_id", "contact_id", "entered_at"],
-            select(literal(tenant_id), literal(segment_id), match.c.id, literal(now)),
-        )
+        .from_select(["tenant_id", "segment_id", "contact_id", "entered_at"], new)
         .on_conflict_do_nothing()
         .returning(M.contact_id)
         .cte("entered")
     )
     left = (
         delete(M)
-        .where(
-            M.tenant_id == tenant_id,
-            M.segment_id == segment_id,
-            ~select(match.c.id).where(match.c.id == M.contact_id).exists(),
-        )
+        .where(*held, ~select(match.c.id).where(match.c.id == M.contact_id).exists())
         .returning(M.contact_id)
         .cte("left")
     )

@@ -1,32 +1,127 @@
-"""``make bench``: every benchmark in turn, each printing its figures beside a baseline.
+"""``make bench``: every benchmark in turn, then one table of their figures.
 
-Sizes are the issue targets; pass ``--quick`` for small sizes (a smoke run).
+Each script runs as its own process (it starts what it measures on loopback and stops it),
+its output passed through as it comes; its last ``BENCH-RESULT`` line is collected
+(bench/report.py) and the table of every row, each a ratio to the raw baseline measured in
+the same run, is printed and written to ``.data/bench/latest.md`` and ``latest.json`` with
+the machine it ran on.
+
+Sizes are the issue targets; ``--quick`` takes small sizes and a time budget for the whole
+run (under five minutes: a script that would start after the budget is listed as not run,
+one still running when it ends is interrupted). ``--only NAME ...`` runs some scripts.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import ScriptResult, collect, machine, write
+
 HERE = Path(__file__).resolve().parent
-RUNS = [
-    ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1"]),
-    ("import_contacts.py", ["--rows", "100000"], ["--rows", "5000"]),
-    ("search.py", ["--rows", "1000000"], ["--rows", "20000"]),
+OUT_DIR = HERE.parent / ".data" / "bench"
+PROXY_TARGETS = ["upstream", "gateway"]
+# script, full-size arguments, quick arguments
+RUNS: list[tuple[str, list[str], list[str]]] = [
+    ("relay.py", ["--events", "50000"], ["--events", "5000"]),
+    ("propagation.py", ["--rate", "500", "--seconds", "20"], ["--rate", "500", "--seconds", "4"]),
+    ("olap.py", ["--rows", "2000000"], ["--rows", "200000"]),
+    ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1", "--targets", *PROXY_TARGETS]),
     ("read_path.py", [], ["--contacts", "1000", "--duration", "3", "--rounds", "1"]),
+    ("import_contacts.py", ["--rows", "100000"], ["--rows", "5000"]),
+    ("search.py", ["--rows", "1000000"], ["--rows", "20000", "--requests", "50"]),
     ("webhook_dispatch.py", ["--events", "5000"], ["--events", "300"]),
+    ("support_sla.py", [], ["--tickets", "5000", "--rows", "20000", "--requests", "50"]),
+    (
+        "marketing_segments.py",
+        [],
+        ["--contacts", "20000", "--events", "500", "--recipients", "2000"],
+    ),
+    ("sales.py", [], ["--orders", "2000", "--deals", "10000", "--requests", "50"]),
 ]
+QUICK_BUDGET_SECONDS = 270.0  # the whole quick run, leaving the table and teardown inside 5 min
+FULL_SCRIPT_LIMIT_SECONDS = 3600.0
+GRACE_SECONDS = 20.0  # after SIGINT, before the script's process group is killed
+
+
+def _stop(proc: subprocess.Popen[str], stopped: threading.Event) -> None:
+    """Interrupt a script that ran out of time (SIGINT: its ``finally`` blocks stop what it
+    started), then kill its process group if it does not end."""
+    stopped.set()
+    try:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_script(script: str, args: list[str], limit: float) -> ScriptResult:
+    path = HERE / script
+    if not path.exists():
+        return ScriptResult(script, args, 0.0, "not run: missing")
+    print(f"\n=== bench/{script} {' '.join(args)}", flush=True)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, str(path), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group, so a stuck one can be killed whole
+    )
+    stopped = threading.Event()
+    timer = threading.Timer(limit, _stop, (proc, stopped))
+    timer.start()
+    output: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            print(line, end="", flush=True)
+        returncode = proc.wait()
+    finally:
+        timer.cancel()
+    seconds = time.monotonic() - started
+    return collect(script, args, "".join(output), None if stopped.is_set() else returncode, seconds)
 
 
 def main() -> int:
-    quick = "--quick" in sys.argv[1:]
-    failed = 0
-    for script, full, small in RUNS:
-        args = small if quick else full
-        print(f"\n=== bench/{script} {' '.join(args)}", flush=True)
-        failed |= subprocess.call([sys.executable, str(HERE / script), *args]) != 0
-    return 1 if failed else 0
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, whole run < 5 min")
+    parser.add_argument("--only", nargs="+", metavar="SCRIPT", help="e.g. relay propagation")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="where latest.md/.json go")
+    options = parser.parse_args()
+    runs = RUNS
+    if options.only:
+        wanted = {name.removesuffix(".py") for name in options.only}
+        runs = [r for r in RUNS if r[0].removesuffix(".py") in wanted]
+        if not runs:
+            parser.error(f"no such bench: {' '.join(options.only)}")
+    host = machine()
+    deadline = time.monotonic() + (QUICK_BUDGET_SECONDS if options.quick else 1e9)
+    results: list[ScriptResult] = []
+    for script, full, small in runs:
+        args = small if options.quick else full
+        left = deadline - time.monotonic()
+        if left < 10:
+            results.append(ScriptResult(script, args, 0.0, "not run: quick time budget spent"))
+            continue
+        results.append(run_script(script, args, min(left, FULL_SCRIPT_LIMIT_SECONDS)))
+    host["load_average_end"] = round(os.getloadavg()[0], 1)
+    table = write(results, host, options.quick, options.out)
+    print("\n" + table, flush=True)
+    print(f"written to {options.out / 'latest.md'} and latest.json")
+    return 0 if all(r.status == "ok" for r in results) else 1
 
 
 if __name__ == "__main__":

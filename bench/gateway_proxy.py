@@ -443,6 +443,16 @@ def report(results: dict[str, list[dict]]) -> None:
         ratio = median["proxy-aiohttp"] / max(median["proxy-httpx"], 1e-9)
         print(f"\naiohttp proxy / httpx proxy: {ratio:.1f}x req/s")
     print("CPU us/req: the target process's CPU time per request; +upstream: the upstream's.")
+    from report import print_result, result_row
+
+    if base:
+        print_result(
+            [
+                result_row(f"proxy {t}", median[t], "req/s", "trivial upstream alone", base)
+                for t in results
+                if t != "upstream"
+            ]
+        )
 
 
 if __name__ == "__main__":

@@ -414,6 +414,17 @@ def report(f: Figures, args: argparse.Namespace) -> None:
         f"  timeline consumer caught up {f.timeline_after_seconds:.2f} s after the last response"
         " (every contact.created is a line on the contact's timeline)"
     )
+    from report import print_result, result_row
+
+    print_result(
+        [
+            result_row(
+                "batch import", api, "contacts/s", "COPY, plain columns", raw,
+                target="ratio >= 0.15", met=api / raw >= 0.15,
+            ),
+            result_row("batch import", api, "contacts/s", "COPY, same shape as contacts", same),
+        ]
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -245,6 +245,19 @@ def report(results: dict[str, list[dict]], args: argparse.Namespace) -> bool:
             f"{sum(r['errors'] for r in runs):>8}"
         )
     print("targets met" if met else "TARGETS NOT MET")
+    from report import print_result, result_row
+
+    print_result(
+        [
+            result_row(
+                f"read by id, {target}", median[target], "req/s", "bare FastAPI + asyncpg", base,
+                target=f"ratio >= {GOALS[target]}" if target in GOALS else None,
+                met=median[target] / base >= GOALS[target] if target in GOALS else None,
+            )
+            for target in results
+            if target != "bare"
+        ]
+    )  # fmt: skip
     return met
 
 

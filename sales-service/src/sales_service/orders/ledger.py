@@ -44,6 +44,28 @@ class LedgerRepository(RowsRepository[LedgerEntry]):
             (await self.session.execute(stmt.returning(AccountBalance.balance))).scalar_one()
         )
 
+    async def move_balances(
+        self, deltas: dict[tuple[UUID, str], Decimal]
+    ) -> dict[tuple[UUID, str], Decimal]:
+        """:meth:`move_balance` of many (account, currency) pairs in one statement."""
+        if not deltas:
+            return {}
+        upsert = insert(AccountBalance)
+        stmt = upsert.on_conflict_do_update(
+            index_elements=["tenant_id", "account_id", "currency"],
+            set_={"balance": AccountBalance.balance + upsert.excluded.balance},
+        ).returning(AccountBalance.account_id, AccountBalance.currency, AccountBalance.balance)
+        rows = [
+            {"tenant_id": self.tenant_id, "account_id": a, "currency": c, "balance": d}
+            for (a, c), d in sorted(deltas.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+        ]
+        result = await self.session.execute(stmt, rows)
+        return {(a, c): Decimal(b) for a, c, b in result.all()}
+
+    async def insert_many(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            await self.session.execute(insert(LedgerEntry).execution_options(), rows)
+
     async def of_account(self, account_id: UUID, limit: int = 500) -> list[LedgerEntry]:
         stmt = self.select().where(LedgerEntry.account_id == account_id)
         return await self.list(stmt.order_by(LedgerEntry.position).limit(limit))

@@ -1,0 +1,335 @@
+"""sales-service benchmark (S9, S11): order import through the batch API beside a raw
+COPY into the same table, and the forecast's p99 latency at 200,000 deals.
+
+    python bench/sales.py [--orders 20000] [--concurrency 2] [--deals 200000] [--requests 300]
+
+Starts its own embedded PostgreSQL, migrates a sales database and runs the app under
+uvicorn (one worker; background work off, so the figures are the request path: every
+order is written with its ``order.created`` and ``ledger.entry_posted`` events in the
+outbox, in the same transaction, and its ledger entry with the running balance).
+
+Part 1 imports ``--orders`` generated orders (1,000 per request, ``--concurrency`` in
+flight, 200 accounts), then COPYs the same order rows into a scratch table shaped like
+``orders`` (``LIKE orders INCLUDING ALL``): the raw ceiling. Target: batch >= 0.5 x COPY.
+
+Part 2 loads ``--deals`` deals with SQL (EUR and USD, 12 months, 20 owners, 4 stages),
+then asks ``GET /v1/forecast`` for the year in EUR (the USD rate applied) ``--requests``
+times through real HTTP: p50 and p99 beside a raw asyncpg primary-key lookup.
+Target: p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+ROOT = Path(__file__).resolve().parents[1]
+ALEMBIC_INI = ROOT / "alembic.ini"
+HOST = "127.0.0.1"
+JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+TENANT = UUID("0190d6a4-0000-7000-8000-00000000fa1e")
+BATCH = 1000
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+
+
+@contextlib.contextmanager
+def postgres(workdir: Path) -> Iterator[str]:
+    from crm_local.postgres import EmbeddedPostgres
+
+    pg = EmbeddedPostgres(workdir / "pg", fast=False)
+    try:
+        admin = pg.start()
+        pg.create_database("bench_sales")
+        yield admin
+    finally:
+        pg.stop()
+
+
+@contextlib.contextmanager
+def app_server(db_url: str) -> Iterator[int]:
+    from crm_local.ports import free_port, port_is_open
+
+    port, dead_nats = free_port(), free_port()
+    env = os.environ | {
+        "CRM_SALES_DATABASE_URL": db_url,
+        "CRM_SALES_RUN_BACKGROUND": "false",
+        "CRM_NATS_URL": f"nats://{HOST}:{dead_nats}",
+        "CRM_JWT_SECRET": JWT_SECRET,
+        "CRM_LOG_LEVEL": "ERROR",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "sales_service.main:create_app",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not port_is_open(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the sales app did not start")
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def token() -> str:
+    from crm_chassis.auth import Actor, issue_token
+    from crm_chassis.settings import SharedSettings
+
+    actor = Actor(tenant_id=TENANT, user_id=UUID(int=1), scopes=frozenset({"sales:*"}))
+    return issue_token(actor, SharedSettings(jwt_secret=JWT_SECRET), ttl_seconds=7200)
+
+
+def orders(n: int) -> list[dict[str, object]]:
+    accounts = [str(uuid4()) for _ in range(200)]
+    return [
+        {
+            "external_id": f"shop-{i}",
+            "account_id": accounts[i % len(accounts)],
+            "currency": "EUR",
+            "lines": [
+                {
+                    "sku": "SKU-1",
+                    "name": "Widget",
+                    "quantity": "2",
+                    "unit_price": {"amount": f"{10 + i % 90}.50", "currency": "EUR"},
+                },
+                {
+                    "name": "Shipping",
+                    "quantity": "1",
+                    "unit_price": {"amount": "4.99", "currency": "EUR"},
+                },
+            ],
+        }
+        for i in range(n)
+    ]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def import_through_api(port: int, items: list[dict[str, object]], concurrency: int) -> float:
+    import httpx
+
+    batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+    queue: asyncio.Queue[list[dict[str, object]]] = asyncio.Queue()
+    for batch in batches:
+        queue.put_nowait(batch)
+    auth = {"Authorization": f"Bearer {token()}"}
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", headers=auth, timeout=300) as c:
+
+        async def worker() -> None:
+            while not queue.empty():
+                batch = queue.get_nowait()
+                response = await c.post("/v1/orders/batch", json={"items": batch})
+                assert response.status_code == 200, response.text[:500]
+                statuses = {r["status"] for r in response.json()["data"]}
+                assert statuses == {"created"}, statuses
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+
+async def copy_baseline(dsn: str) -> tuple[float, int]:
+    """The imported order rows COPYed again into a table of the same shape."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE TABLE orders_copy (LIKE orders INCLUDING ALL)")
+        columns = [
+            r["attname"]
+            for r in await conn.fetch(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+            )
+        ]
+        rows = [tuple(r) for r in await conn.fetch(f"SELECT {', '.join(columns)} FROM orders")]
+        rows = [(uuid4(), *r[1:]) for r in rows]
+        started = time.perf_counter()
+        async with conn.transaction():
+            await conn.copy_records_to_table("orders_copy", records=rows, columns=columns)
+        return time.perf_counter() - started, len(rows)
+    finally:
+        await conn.close()
+
+
+LOAD_DEALS = """
+INSERT INTO deals (id, tenant_id, version, created_at, updated_at, owner_id, team_id, name,
+                   pipeline_id, stage_id, amount_amount, amount_currency, expected_close_date,
+                   probability, forecast_category, stage_entered_at, idle_since)
+SELECT gen_random_uuid(), $1, 1, now(), now(),
+       ('00000000-0000-7000-8000-' || lpad(to_hex(n % 20), 12, '0'))::uuid, NULL,
+       'Deal ' || n, $2, ($3::uuid[])[1 + n % 4], (100 + n % 9000)::numeric + 0.25,
+       CASE WHEN n % 3 = 0 THEN 'USD' ELSE 'EUR' END, DATE '2026-01-01' + (n % 365),
+       (ARRAY[10, 40, 70, 100])[1 + n % 4],
+       (ARRAY['pipeline', 'best_case', 'commit', 'closed'])[1 + n % 4], now(), now()
+FROM generate_series($4::int, $5::int) AS n
+"""
+
+
+async def load_deals(dsn: str, deals: int) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        pipeline = uuid4()
+        await conn.execute(
+            "INSERT INTO pipelines (id, tenant_id, version, name) VALUES ($1, $2, 1, 'Bench')",
+            pipeline,
+            TENANT,
+        )
+        stages = [uuid4() for _ in range(4)]
+        for n, (stage, p, cat) in enumerate(
+            zip(
+                stages,
+                (10, 40, 70, 100),
+                ("pipeline", "best_case", "commit", "closed"),
+                strict=True,
+            )
+        ):
+            await conn.execute(
+                "INSERT INTO stages (id, tenant_id, version, pipeline_id, name, position,"
+                " probability, forecast_category) VALUES ($1, $2, 1, $3, $4, $5, $6, $7)",
+                stage,
+                TENANT,
+                pipeline,
+                f"S{n}",
+                n,
+                p,
+                cat,
+            )
+        await conn.execute(
+            "INSERT INTO exchange_rates VALUES ($1, 'USD', 'EUR', '2025-01-01', 0.9)", TENANT
+        )
+        for start in range(1, deals + 1, 100_000):
+            await conn.execute(
+                LOAD_DEALS, TENANT, pipeline, stages, start, min(start + 99_999, deals)
+            )
+        await conn.execute("VACUUM ANALYZE deals")
+    finally:
+        await conn.close()
+
+
+async def forecast_latency(port: int, dsn: str, requests: int) -> float:
+    import asyncpg
+    import httpx
+
+    conn = await asyncpg.connect(dsn)
+    some_id = await conn.fetchval("SELECT id FROM deals LIMIT 1")
+    base = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        await conn.fetchrow("SELECT * FROM deals WHERE id = $1", some_id)
+        base.append((time.perf_counter() - started) * 1000)
+    await conn.close()
+    params = {"currency": "EUR", "from": "2026-01-01", "to": "2027-01-01", "period": "quarter"}
+    times = []
+    auth = {"Authorization": f"Bearer {token()}"}
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", headers=auth, timeout=60) as c:
+        for _ in range(5):  # warm the plan cache and the pool
+            await c.get("/v1/forecast", params=params)
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = await c.get("/v1/forecast", params=params)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text[:500]
+        body = response.json()
+    print(f"{'forecast, one year by quarter, owner, category':48} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'baseline: raw asyncpg by id':48} {pct(base, 0.5):8.2f} {pct(base, 0.99):8.2f}")
+    p99 = pct(times, 0.99)
+    print(
+        f"{'GET /v1/forecast (' + str(len(body['data'])) + ' cells)':48} "
+        f"{statistics.median(times):8.2f} {p99:8.2f}"
+    )
+    print(
+        f"  weighted total {body['totals']['weighted']['amount']} EUR at "
+        f"{body['rates'][0]['currency']} {body['rates'][0]['rate']}"
+    )
+    return p99
+
+
+async def run(args: argparse.Namespace) -> int:
+    from crm_local.migrations import alembic_upgrade
+    from crm_local.postgres import database_url
+
+    failed = 0
+    with (
+        tempfile.TemporaryDirectory(prefix="crm-bench-sales-") as tmp,
+        postgres(Path(tmp)) as admin,
+    ):
+        db_url = database_url(admin, "bench_sales")
+        dsn = db_url.replace("+asyncpg", "")
+        alembic_upgrade(ALEMBIC_INI, db_url, section="sales")
+        with app_server(db_url) as port:
+            if args.orders:
+                items = orders(args.orders)
+                api = await import_through_api(port, items, args.concurrency)
+                raw, copied = await copy_baseline(dsn)
+                ratio = (args.orders / api) / (copied / raw)
+                verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+                failed |= ratio < TARGET_RATIO
+                print(
+                    f"order import, batch API (rows, ledger entries, 2 events each): "
+                    f"{args.orders / api:,.0f} orders/s ({args.orders:,} in {api:.2f}s)"
+                )
+                print(
+                    f"raw COPY of the same rows into a table shaped like orders: "
+                    f"{copied / raw:,.0f} rows/s"
+                )
+                print(f"batch / COPY = {ratio:.2f}; target >= {TARGET_RATIO}: {verdict}")
+            if args.deals:
+                started = time.perf_counter()
+                await load_deals(dsn, args.deals)
+                print(f"loaded {args.deals:,} deals in {time.perf_counter() - started:.0f}s")
+                p99 = await forecast_latency(port, dsn, args.requests)
+                verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
+                failed |= p99 >= TARGET_P99_MS
+                print(
+                    f"forecast p99 {p99:.1f} ms at {args.deals:,} deals, "
+                    f"target < {TARGET_P99_MS:.0f} ms: {verdict}"
+                )
+    return int(failed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--deals", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=300)
+    sys.exit(asyncio.run(run(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,5 @@
-"""``crm-local run`` (what ``make run`` starts) stops everything on a repeated SIGTERM.
+"""``crm-local run`` (what ``make run`` starts) restarts an app that crashed, saying so,
+and stops everything on a repeated SIGTERM.
 
 A terminal or a supervisor signals the whole process group, and make or uv forward the
 signal again, so crm-local sees SIGTERM twice; the second used to land in the clean-up
@@ -55,6 +56,9 @@ def test_repeated_sigterm_to_the_group_leaves_no_process(data_dir: Path, scratch
         group = run.pid
         try:
             _wait_for_line(run, output, READY_LINE)
+            # A crashed app is started again, not the end of the platform.
+            os.kill(_app_pid(data_dir, "contacts_service"), signal.SIGKILL)
+            _wait_for_line(run, output, f"contacts is back at http://127.0.0.1:{ports['contacts']}")
             started = _started_by(group, data_dir)
             os.killpg(group, signal.SIGTERM)
             os.killpg(group, signal.SIGTERM)
@@ -66,6 +70,8 @@ def test_repeated_sigterm_to_the_group_leaves_no_process(data_dir: Path, scratch
                 run.wait()
     log = output.read_text(errors="replace")
     assert code == 0, log
+    assert "contacts was killed by SIGKILL; restarting it" in log
+    assert "contacts restarted (pid" in log
     left = [p for p in started if _alive(p)] + _in_group(group)
     assert left == [], f"left running after repeated SIGTERMs: {left}\n{log}"
 
@@ -147,6 +153,18 @@ def _started_by(group: int, data: Path) -> list[psutil.Process]:
     assert any("nats-server" in p.name() for p in found), "no nats-server of the run was found"
     assert sum("uvicorn" in p.cmdline() for p in found) == len(ALL_APPS), found
     return found
+
+
+def _app_pid(data: Path, package: str) -> int:
+    """Pid of the run's uvicorn serving ``package``."""
+    for proc in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            cmdline = proc.info["cmdline"] or []
+            if any(arg.startswith(f"{package}.") for arg in cmdline) and (
+                proc.environ().get("CRM_LOCAL_OWNER") == str(data)
+            ):
+                return proc.pid
+    raise AssertionError(f"no {package} app of the run")
 
 
 def _alive(proc: psutil.Process) -> bool:

@@ -1,5 +1,8 @@
 """Stack, driven with a tiny stand-in app instead of the real services."""
 
+import os
+import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -7,7 +10,14 @@ import httpx
 import pytest
 from crm_local.ports import free_ports, port_is_open
 from crm_local.postgres import run_sql
-from crm_local.stack import ServiceSpec, Stack, StackError, find_repo_root
+from crm_local.stack import (
+    RESTART_BACKOFF_SECONDS,
+    ServiceSpec,
+    Stack,
+    StackError,
+    find_repo_root,
+    restart_pause,
+)
 
 from .conftest import FIXTURES, TINY_SERVICE
 
@@ -73,3 +83,40 @@ def test_find_repo_root() -> None:
     root = find_repo_root(FIXTURES)
     assert (root / "pyproject.toml").read_text().count("[tool.uv.workspace]") == 1
     assert (root / "deploy" / "local").is_dir()
+
+
+def test_stack_restarts_an_app_killed_with_sigkill(
+    postgres_url: str, nats_url: str, scratch: Path
+) -> None:
+    stack = tiny_stack(postgres_url, nats_url, scratch, "create_app", "create_app")
+    with stack:
+        before = stack.pids
+        os.kill(before["tiny"], signal.SIGKILL)
+        lines = supervise_until(stack, "tiny is back")
+        assert httpx.get(f"{stack.urls['tiny']}/readyz").status_code == 200
+        after = stack.pids
+        assert after["tiny"] != before["tiny"]
+        assert after["gateway"] == before["gateway"]  # the others were left alone
+        assert stack.restarts("tiny") == 1 and stack.restarts("gateway") == 0
+    assert [line.split(" (")[0] for line in lines] == [
+        "tiny was killed by SIGKILL; restarting it",
+        "tiny restarted",
+        f"tiny is back at {stack.urls['tiny']}",
+    ]
+    assert stack.pids == {}
+    assert stack.supervise() == []  # stopped apps are not started again
+
+
+def test_an_app_failing_again_before_it_is_ready_is_restarted_after_a_pause() -> None:
+    assert [restart_pause(n) for n in range(7)] == [0.0, *RESTART_BACKOFF_SECONDS, 30.0]
+
+
+def supervise_until(stack: Stack, last: str, timeout: float = 60.0) -> list[str]:
+    """``stack.supervise()`` in a loop until a line starts with ``last``; every line."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not any(line.startswith(last) for line in lines):
+        assert time.monotonic() < deadline, f"no {last!r} after {timeout}s: {lines}"
+        lines += stack.supervise()
+        time.sleep(0.1)
+    return lines

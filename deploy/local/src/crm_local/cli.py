@@ -105,11 +105,11 @@ def run(root: Path, data: Path) -> int:
         )
         stack.start()
         print(banner(stack, mail), flush=True)
-        while not (exited := stack.exited()):
-            time.sleep(1.0)
-        for name, status in exited.items():
-            print(f"{name} exited with {status}; see {stack.log_file(name)}", file=sys.stderr)
-        code = 1
+        # Until stopped: an app that crashes is started again, and the output says so.
+        while True:
+            for line in stack.supervise():
+                print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
     except (StackError, PostgresError, RuntimeError, TimeoutError) as exc:

@@ -2,11 +2,14 @@
 
 ``Stack`` needs a PostgreSQL admin URL and a NATS URL (embedded or not); it creates one
 database per service, migrates each with Alembic, starts each app and waits for
-``GET /readyz``. Used by ``crm-local run`` and by end-to-end tests.
+``GET /readyz``. Used by ``crm-local run`` and by end-to-end tests. ``supervise()``,
+called in a loop, starts again an app whose process ended (a crash, a kill -9), with a
+growing pause when it keeps failing before it is ready, and says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -59,6 +62,21 @@ SERVICES: tuple[ServiceSpec, ...] = tuple(
 )
 GATEWAY = ServiceSpec("gateway", "crm_gateway.main:create_app", 8000, alembic_section="gateway")
 ALL_APPS: tuple[ServiceSpec, ...] = (*SERVICES, GATEWAY)
+
+
+#: Pause before restarting an app that failed again before it became ready, by how many
+#: times in a row; the first restart of an app that was serving is immediate.
+RESTART_BACKOFF_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class _Restarts:
+    """An app's restarts: how many, and the one under way."""
+
+    total: int = 0
+    failures: int = 0  # exits in a row without becoming ready in between
+    due: float | None = None  # monotonic time of the next start, while one is scheduled
+    waiting_ready: bool = False
 
 
 class StackError(RuntimeError):
@@ -120,6 +138,7 @@ class Stack:
         #: Apps the last ``stop()`` had to kill: they did not exit on SIGTERM in time.
         self.killed: list[str] = []
         self._logs: dict[str, IO[bytes]] = {}
+        self._restarts: dict[str, _Restarts] = {a.name: _Restarts() for a in self.apps}
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -238,6 +257,60 @@ class Stack:
         """Apps whose process has ended, with their exit codes."""
         return {n: code for n, p in self._procs.items() if (code := p.poll()) is not None}
 
+    def restarts(self, name: str) -> int:
+        """How many times ``supervise()`` has started app ``name`` again."""
+        return self._restarts[name].total
+
+    def supervise(self) -> list[str]:
+        """Restart every app whose process ended, and return one line per step taken.
+
+        Call it in a loop (``crm-local run`` does, twice a second). An app that exits is
+        started again at once if it had been serving, after a growing pause
+        (``RESTART_BACKOFF_SECONDS``) if it fails again before it is ready; the lines say
+        that it exited (with the status or signal and its log), that it was started
+        again, and that it answers ``/readyz`` again.
+        """
+        lines = []
+        now = time.monotonic()
+        for name, code in self.exited().items():
+            state = self._restarts[name]
+            if state.due is not None:
+                continue  # already scheduled
+            delay = restart_pause(state.failures)
+            state.failures += 1
+            state.waiting_ready = False
+            state.due = now + delay
+            when = f" in {delay:.0f}s" if delay else ""
+            lines.append(
+                f"{name} {_exit_reason(code)}; restarting it{when} (log {self.log_file(name)})"
+            )
+        for app in self.apps:
+            state = self._restarts[app.name]
+            if state.due is not None and state.due <= now:
+                try:
+                    self._launch(app)
+                except StackError as exc:  # its port is still held: try again later
+                    state.due = now + RESTART_BACKOFF_SECONDS[0]
+                    lines.append(f"{app.name} not restarted yet: {exc}")
+                    continue
+                state.due = None
+                state.total += 1
+                state.waiting_ready = True
+                lines.append(
+                    f"{app.name} restarted (pid {self._procs[app.name].pid}, restart {state.total})"
+                )
+            elif state.waiting_ready and self._answers_ready(app.name):
+                state.waiting_ready = False
+                state.failures = 0
+                lines.append(f"{app.name} is back at {self.urls[app.name]}")
+        return lines
+
+    def _answers_ready(self, name: str) -> bool:
+        try:
+            return httpx.get(f"{self.urls[name]}/readyz", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM every app, wait up to ``timeout`` seconds, then kill what is left."""
         procs = {name: p for name, p in self._procs.items() if p.poll() is None}
@@ -257,6 +330,8 @@ class Stack:
         for handle in self._logs.values():
             handle.close()
         self._logs.clear()
+        for state in self._restarts.values():
+            state.due, state.waiting_ready = None, False  # stopped apps stay stopped
 
     def __enter__(self) -> Stack:
         return self.start()
@@ -271,6 +346,8 @@ class Stack:
                 f"port {port} for {app.name} is already in use "
                 "(a previous crm-local run? `crm-local stop` ends it)"
             )
+        if (previous := self._logs.pop(app.name, None)) is not None:
+            previous.close()
         handle = self.log_file(app.name).open("ab")
         handle.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} start =====\n".encode())
         handle.flush()
@@ -302,6 +379,21 @@ class Stack:
             # Own session: Ctrl-C goes to crm-local only, which then stops apps in order.
             start_new_session=True,
         )
+
+
+def restart_pause(failures: int) -> float:
+    """Seconds before the next start after ``failures`` exits in a row before ready."""
+    if failures == 0:
+        return 0.0
+    return RESTART_BACKOFF_SECONDS[min(failures, len(RESTART_BACKOFF_SECONDS)) - 1]
+
+
+def _exit_reason(code: int) -> str:
+    """``exited with 3`` or ``was killed by SIGKILL`` (Popen's negative status)."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with {code}"
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -383,3 +383,15 @@ class ArticlePublished(_Payload):
     """An article's draft became its published version ``published_version``."""
 
     article: ArticleSnapshot
+
+
+@event_type("crm.support.ticket.attachment_added.v1")
+class TicketAttachmentAdded(_Payload):
+    """A file was attached to a ticket (or one of its messages)."""
+
+    ticket_id: UUID
+    attachment_id: UUID
+    message_id: UUID | None = None
+    filename: str
+    content_type: str
+    size: int

@@ -88,7 +88,7 @@ async def test_bad_input_and_another_tenants_ticket_are_clean_4xx(
 
 
 async def test_a_file_is_attached_listed_and_downloaded_by_its_tickets_tenant_only(
-    api: httpx.AsyncClient, other_api: httpx.AsyncClient
+    api: httpx.AsyncClient, other_api: httpx.AsyncClient, event_capture: EventCapture
 ) -> None:
     url = (await api.post("/v1/tickets", json={"subject": "Log"})).headers["location"]
     uploaded = await api.post(
@@ -105,6 +105,8 @@ async def test_a_file_is_attached_listed_and_downloaded_by_its_tickets_tenant_on
     assert content.content == b"line 1\nline 2\n"
     assert content.headers["content-type"].startswith("text/plain")
     assert (await other_api.get(f"{url}/attachments")).status_code == 404
+    added = await event_capture.wait_for("crm.support.ticket.attachment_added.v1")
+    assert added["data"]["attachment_id"] == attachment["id"] and added["data"]["size"] == 14
     stray = await api.post(
         f"{url}/attachments", params={"filename": "x", "message_id": str(uuid4())}, content=b"x"
     )

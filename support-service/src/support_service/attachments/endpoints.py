@@ -13,7 +13,9 @@ from crm_chassis.crud import CallDep
 from crm_chassis.errors import NotFound, PayloadTooLarge, ValidationFailed
 from crm_chassis.ids import new_id
 from crm_chassis.middleware import body_limit
+from crm_chassis.outbox import emit
 from crm_chassis.storage import ObjectMissing, ObjectStore
+from crm_proto.events import support
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +23,7 @@ from sqlalchemy import select
 
 from support_service.attachments.models import TicketAttachment
 from support_service.deps import READ, WRITE
+from support_service.events import SOURCE
 from support_service.tickets.repository import TicketMessageRepository, TicketRepository
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
@@ -89,6 +92,12 @@ async def upload_attachment(
     )
     call.session.add(attachment)
     await call.session.flush()
+    added = support.TicketAttachmentAdded(
+        ticket_id=ticket.id, attachment_id=attachment.id, message_id=message_id,
+        filename=attachment.filename, content_type=content_type, size=size,
+    )  # fmt: skip
+    await emit(call.session, SOURCE.event("crm.support.ticket.attachment_added.v1", added,
+                                          tenant_id=call.tenant_id, subject=ticket.id))  # fmt: skip
     return AttachmentRead.model_validate(attachment)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.ids import new_id
 from crm_chassis.repository import RowsRepository, TenantRepository
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
@@ -48,8 +49,9 @@ class TicketEventRepository(RowsRepository[TicketEvent]):
     model = TicketEvent
 
     def add(self, ticket: Ticket, kind: str, data: dict[str, Any], **kw: Any) -> TicketEvent:
+        # The id now, not at flush: entries of one instant keep the order they were made in.
         event = TicketEvent(
-            tenant_id=self.tenant_id, ticket_id=ticket.id, kind=kind, data=data, **kw
+            id=new_id(), tenant_id=self.tenant_id, ticket_id=ticket.id, kind=kind, data=data, **kw
         )
         self.session.add(event)
         return event

@@ -46,7 +46,7 @@ async def test_rfm_run_is_versioned_and_publishes_segment_changes_once(
     )
     first = await run(api, "rfm")
     assert first["status"] == "succeeded", first
-    rows = {r["contact_id"]: r for r in first["run"]["results"]}
+    rows = {r["customer_id"]: r for r in first["run"]["results"]}
     # two customers: the better of each pair scores 3 (1 + 5 * 1 // 2), the other 1
     assert (rows[str(champion)]["r"], rows[str(champion)]["f"]) == (3, 3)
     assert rows[str(champion)]["segment"] == "need_attention"
@@ -106,7 +106,7 @@ async def test_scores_of_a_customer_and_the_latest_export(api, tenant, load):
     scores = (await api.get(f"/v1/customers/{person}/scores")).json()
     assert scores["scores"]["rfm"]["version"] == 1
     csv = await api.get("/v1/models/rfm/latest", params={"format": "csv"})
-    assert csv.status_code == 200 and csv.text.startswith("contact_id,")
+    assert csv.status_code == 200 and csv.text.startswith("customer_id,customer_kind,")
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,38 @@ async def test_another_tenant_cannot_read_a_run(api, other_api, tenant, load):
     body = await run(api, "rfm")
     response = await other_api.get(f"/v1/models/rfm/runs/{body['id']}")
     assert response.status_code == 404
+
+
+async def test_clv_and_churn_runs_on_generated_history(api, tenant, load):
+    """Loyal customers buy every month; the others stop after tickets go unanswered."""
+    from analytics_factories import ticket
+
+    events = []
+    loyal, leaving = [uuid4() for _ in range(12)], [uuid4() for _ in range(12)]
+    for i, person in enumerate(loyal):
+        events += [order(tenant, person, str(20 + i), at=ago(15 + 30 * m)) for m in range(12)]
+    for i, person in enumerate(leaving):
+        events += [order(tenant, person, str(30 + i), at=ago(200 + 30 * m)) for m in range(4)]
+        events += [
+            ticket(tenant, uuid4(), "created", contact_id=str(person), at=ago(210 + k))
+            for k in range(3)
+        ]
+    await load(*events)
+
+    clv_run = await run(api, "clv", horizon_weeks=26)
+    assert clv_run["status"] == "succeeded", clv_run
+    summary = clv_run["run"]["summary"]
+    assert set(summary["bgnbd"]) == {"r", "alpha", "a", "b", "log_likelihood"}
+    by = {r["customer_id"]: r for r in clv_run["run"]["results"]}
+    assert by[str(loyal[0])]["probability_alive"] > by[str(leaving[0])]["probability_alive"]
+    assert float(by[str(loyal[0])]["clv"]) > float(by[str(leaving[0])]["clv"])
+
+    churn_run = await run(api, "churn", horizon_days=120)
+    assert churn_run["status"] == "succeeded", churn_run
+    assert churn_run["run"]["summary"]["cv_roc_auc"] > 0.8
+    scores = {r["customer_id"]: r for r in churn_run["run"]["results"]}
+    assert scores[str(leaving[0])]["risk"] == "high"
+    assert scores[str(loyal[0])]["risk"] == "low"
+
+    clustered = await run(api, "clusters")
+    assert clustered["status"] == "succeeded" and clustered["run"]["summary"]["k"] >= 2

@@ -7,6 +7,7 @@ customer (or rule, or month), and the segments to compare with the previous run.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,8 +42,21 @@ class Outcome:
     segments: dict[str, tuple[str, dict[str, float]]] = field(default_factory=dict)
 
 
-def _money(value: Decimal | float) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (a degenerate fit's inf or NaN) as None:
+    JSON, and so PostgreSQL's JSONB, has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def _money(value: Decimal | float) -> str | None:
+    number = Decimal(value)
+    return str(number.quantize(Decimal("0.01"))) if number.is_finite() else None
 
 
 def run_rfm(wh: Warehouse, tenant: UUID, as_of: datetime, o: RfmOptions) -> Outcome:
@@ -51,10 +65,12 @@ def run_rfm(wh: Warehouse, tenant: UUID, as_of: datetime, o: RfmOptions) -> Outc
     if frame.empty:
         raise NoData("no orders in the window")
     purchases = [rfm.Purchase(r.contact, r.ordered_at, r.total) for r in frame.itertuples()]
+    kinds = _kinds(frame)
     scored = rfm.rfm(purchases, as_of)
     results = [
         {
-            "contact_id": s.customer,
+            "customer_id": s.customer,
+            "customer_kind": kinds[s.customer],
             "recency_days": s.recency_days,
             "frequency": s.frequency,
             "monetary": str(s.monetary),
@@ -69,8 +85,17 @@ def run_rfm(wh: Warehouse, tenant: UUID, as_of: datetime, o: RfmOptions) -> Outc
     return Outcome(
         summary={"currency": currency, "customers": len(scored), "segments": counts},
         results=results,
-        segments={s.customer: (s.segment, {"r": s.r, "f": s.f, "m": s.m}) for s in scored},
+        segments={
+            s.customer: (s.segment, {"r": s.r, "f": s.f, "m": s.m})
+            for s in scored
+            if kinds[s.customer] == "contact"
+        },
     )
+
+
+def _kinds(frame: pd.DataFrame) -> dict[str, str]:
+    """contact or account, by customer id."""
+    return dict(zip(frame["contact"], frame["kind"], strict=True))
 
 
 def purchase_summary(frame: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
@@ -99,6 +124,7 @@ def run_clv(wh: Warehouse, tenant: UUID, as_of: datetime, o: ClvOptions) -> Outc
     per = purchase_summary(frame, as_of) if not frame.empty else pd.DataFrame()
     if len(per) < 10 or int((per["x"] > 0).sum()) < 5:
         raise NoData("CLV needs at least 10 customers, 5 of them with repeat purchases")
+    kinds = _kinds(frame)
     purchases = clv.fit_bgnbd(per["x"], per["t_x"], per["T"])
     value = clv.fit_gamma_gamma(per["x"], per["m"])
     months = max(1, round(o.horizon_weeks / 4.345))
@@ -117,7 +143,8 @@ def run_clv(wh: Warehouse, tenant: UUID, as_of: datetime, o: ClvOptions) -> Outc
     )
     results = [
         {
-            "contact_id": contact,
+            "customer_id": contact,
+            "customer_kind": kinds[contact],
             "repeat_purchases": int(x),
             "expected_purchases": round(float(e), 4),
             "probability_alive": round(float(a), 4),
@@ -135,7 +162,7 @@ def run_clv(wh: Warehouse, tenant: UUID, as_of: datetime, o: ClvOptions) -> Outc
             "bgnbd": purchases.as_dict(),
             "gamma_gamma": value.as_dict(),
             "customers": len(results),
-            "total_clv": _money(sum(Decimal(r["clv"]) for r in results)),
+            "total_clv": _money(sum(Decimal(r["clv"]) for r in results if r["clv"] is not None)),
         },
         results=results,
     )
@@ -174,8 +201,8 @@ def run_churn(wh: Warehouse, tenant: UUID, as_of: datetime, o: ChurnOptions) -> 
     past = customer_features(wh, tenant, cutoff)
     if len(past) < 10:
         raise NoData("churn needs at least 10 customers with orders before the cut-off")
-    later = inputs.orders(wh, tenant, as_of, None)
-    later = later[pd.to_datetime(later["ordered_at"]) > pd.Timestamp(cutoff)]
+    every = inputs.orders(wh, tenant, as_of, None)
+    later = every[pd.to_datetime(every["ordered_at"]) > pd.Timestamp(cutoff)]
     churned = pd.Series(~past.index.isin(set(later["contact"])), index=past.index)
     try:
         model = churn.train(past, churned)
@@ -183,9 +210,11 @@ def run_churn(wh: Warehouse, tenant: UUID, as_of: datetime, o: ChurnOptions) -> 
         raise NoData(str(exc)) from exc
     now = customer_features(wh, tenant, as_of)
     scored = churn.score(model, now)
+    kinds = _kinds(every)
     results = [
         {
-            "contact_id": s.customer,
+            "customer_id": s.customer,
+            "customer_kind": kinds[s.customer],
             "probability": round(s.probability, 4),
             "risk": _band(s.probability),
             "drivers": [{"feature": f, "contribution": c} for f, c in s.drivers],
@@ -228,7 +257,7 @@ def run_clusters(wh: Warehouse, tenant: UUID, as_of: datetime, o: ClusterOptions
             ],
         },
         # cluster numbers are not stable between runs: no segment events for them
-        results=[{"contact_id": c, "cluster": label} for c, label in found.labels.items()],
+        results=[{"customer_id": c, "cluster": label} for c, label in found.labels.items()],
     )
 
 

@@ -46,7 +46,17 @@ async def get_run(model: str, id: UUID, call: CallDep) -> RunStatus:
     return RunStatus(id=id, model=model, status=found.status, task=TaskProgress.of(found))
 
 
-_LEADING = ("contact_id", "month", "model", "by", "key", "antecedents", "consequents", "segment")
+_LEADING = (
+    "customer_id",
+    "customer_kind",
+    "month",
+    "model",
+    "by",
+    "key",
+    "antecedents",
+    "consequents",
+    "segment",
+)
 
 
 def _column_order(name: str) -> tuple[int, str]:
@@ -101,13 +111,14 @@ async def also_bought(product: str, call: CallDep) -> list[dict[str, Any]]:
 
 @router.get("/v1/customers/{id:uuid}/scores", response_model=CustomerScores)
 async def customer_scores(id: UUID, call: CallDep) -> CustomerScores:
-    """A contact's latest RFM segment, CLV, churn risk and cluster, for a CRM screen."""
+    """A customer's (contact's or account's) latest RFM segment, CLV, churn risk and
+    cluster, for a CRM screen."""
     scores: dict[str, dict[str, Any]] = {}
     for model in OPTIONS:
         run = await service.RunRepository(call.session, call.tenant_id).latest(model)
         row = next(
-            (r for r in (run.results if run else []) if r.get("contact_id") == str(id)), None
+            (r for r in (run.results if run else []) if r.get("customer_id") == str(id)), None
         )
         if run is not None and row is not None:
             scores[model] = {**row, "version": run.version}
-    return CustomerScores(contact_id=id, scores=scores)
+    return CustomerScores(customer_id=id, scores=scores)

@@ -21,10 +21,14 @@ def _frame(warehouse: Warehouse, sql: str, params: list[object]) -> pd.DataFrame
 def orders(
     warehouse: Warehouse, tenant: UUID, until: datetime, currency: str | None
 ) -> pd.DataFrame:
-    """contact, ordered_at, total (Decimal), currency of the tenant's orders up to ``until``."""
+    """customer, kind, ordered_at, total (Decimal), currency of the tenant's orders up to
+    ``until``. The customer is the order's contact, else its account (B2B orders name only
+    the account); ``kind`` says which."""
     sql = (
-        "SELECT contact_id::VARCHAR AS contact, ordered_at, total, currency FROM fact_order "
-        "WHERE tenant_id = ?::UUID AND contact_id IS NOT NULL AND ordered_at <= ?"
+        "SELECT coalesce(contact_id, account_id)::VARCHAR AS contact, "
+        "CASE WHEN contact_id IS NULL THEN 'account' ELSE 'contact' END AS kind, "
+        "ordered_at, total, currency FROM fact_order WHERE tenant_id = ?::UUID "
+        "AND coalesce(contact_id, account_id) IS NOT NULL AND ordered_at <= ?"
     )
     params: list[object] = [str(tenant), until]
     if currency:
@@ -44,13 +48,13 @@ def main_currency(warehouse: Warehouse, tenant: UUID) -> str | None:
 
 
 def service_history(warehouse: Warehouse, tenant: UUID, until: datetime) -> pd.DataFrame:
-    """Per contact: tickets opened and SLA breaches up to ``until``."""
+    """Per customer (contact, else account): tickets opened and SLA breaches."""
     return _frame(
         warehouse,
-        "SELECT contact_id::VARCHAR AS contact, count(*) AS tickets, "
+        "SELECT coalesce(contact_id, account_id)::VARCHAR AS contact, count(*) AS tickets, "
         "count(*) FILTER (WHERE first_reply_breached OR resolution_breached) AS breaches "
-        "FROM fact_ticket WHERE tenant_id = ?::UUID AND contact_id IS NOT NULL "
-        "AND created_at <= ? GROUP BY 1",
+        "FROM fact_ticket WHERE tenant_id = ?::UUID "
+        "AND coalesce(contact_id, account_id) IS NOT NULL AND created_at <= ? GROUP BY 1",
         [str(tenant), until],
     )
 

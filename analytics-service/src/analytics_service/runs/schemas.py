@@ -36,7 +36,7 @@ class RunStatus(BaseModel):
 
 
 class CustomerScores(BaseModel):
-    contact_id: UUID
+    customer_id: UUID
     scores: dict[str, dict[str, Any]]
     """The customer's row of the latest run of each model that scored them, by model,
     with that run's ``version``."""

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.runs import inputs
-from analytics_service.runs.compute import RUNNERS, NoData, Outcome
+from analytics_service.runs.compute import RUNNERS, NoData, Outcome, json_safe
 from analytics_service.runs.models import ModelRun
 from analytics_service.runs.options import OPTIONS
 from analytics_service.runs.repository import RunRepository
@@ -65,12 +65,22 @@ async def start(call: Call, model: str, body: dict[str, Any]) -> Task:
 async def get(call: Call, model: str, run_id: UUID) -> ModelRun | Task:
     """The finished run, or the task while it is still running (or failed)."""
     model_of(model)
-    run = await RunRepository(call.session, call.tenant_id).get(model, run_id)
-    if run is not None:
-        return run
-    task = await tasks.get(call.session, tenant_id=call.tenant_id, task_id=run_id, kind=KIND)
-    if task.params.get("model") != model:
+    # The task first: its success commits with the run, so a succeeded task means the run
+    # is there to read (the other order could miss a run committed between the reads).
+    try:
+        task: Task | None = await tasks.get(
+            call.session, tenant_id=call.tenant_id, task_id=run_id, kind=KIND
+        )
+    except NotFound:
+        task = None
+    if task is not None and task.params.get("model") != model:
         raise NotFound(f"No {model} run {run_id}")
+    if task is None or task.status == "succeeded":
+        run = await RunRepository(call.session, call.tenant_id).get(model, run_id)
+        if run is not None:
+            return run
+        if task is None:
+            raise NotFound(f"No {model} run {run_id}")
     return task
 
 
@@ -89,7 +99,7 @@ def _segment_events(run: ModelRun, previous: ModelRun | None, outcome: Outcome) 
     field = SEGMENT_FIELD.get(run.model)
     if field is None:
         return []
-    before = {r["contact_id"]: r.get(field) for r in (previous.results if previous else [])}
+    before = {r["customer_id"]: r.get(field) for r in (previous.results if previous else [])}
     events = []
     for contact, (segment, scores) in outcome.segments.items():
         if before.get(contact) == segment:
@@ -136,11 +146,11 @@ def run_kind(runtime: Runtime) -> TaskKind:
             window_from=await warehouse.run(inputs.first_event, warehouse, task.tenant_id),
             window_to=as_of,
             params=task.params["options"],
-            summary=outcome.summary,
-            results=outcome.results,
+            summary=json_safe(outcome.summary),
+            results=json_safe(outcome.results),
         )
         repo.add(run)
-        customers = sum(1 for r in outcome.results if "contact_id" in r)
+        customers = sum(1 for r in outcome.results if "customer_id" in r)
         completed = ModelRunCompleted(
             run_id=run.id,
             model=model,

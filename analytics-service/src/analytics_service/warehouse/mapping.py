@@ -190,7 +190,7 @@ def deal_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
     status = _CLOSED.get(won) if isinstance(won, bool) else None
     if change in ("won", "lost"):
         status = change
-    stage = pick(snap, "to_stage", "stage")
+    stage = pick(snap, "to_stage", "stage", "stage_id")
     values: dict[str, Any] = {
         "tenant_id": _tenant(event),
         "deal_id": deal_id,
@@ -206,7 +206,7 @@ def deal_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
         "account_id": uuid_of(pick(snap, "account_id")),
         "created_at": event.time if change == "created" else None,
         "closed_at": event.time if status in ("won", "lost") else None,
-        "probability": pick(snap, "probability"),
+        "probability": _share(pick(snap, "probability")),
         "updated_at": event.time,
     }
     rows = [Row("fact_deal", values, "merge")]
@@ -229,6 +229,13 @@ def deal_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
             )
         )
     return rows
+
+
+def _share(value: Any) -> float | None:
+    """A probability as a share: sales publishes percents (0-100)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return value / 100 if value > 1 else float(value)
 
 
 def order_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
@@ -339,27 +346,36 @@ def ticket_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
     if ticket is None:
         return []
     change = _change(event)
+    aggregate = event.type.split(".")[2]
+    status = pick(snap, "to_status", "status")
+    agent_replied = (
+        change == "message_added" and snap.get("author") == "agent" and snap.get("public")
+    )
+    resolved = change in ("resolved", "closed") or status in _RESOLVED
     values: dict[str, Any] = {
         "tenant_id": _tenant(event),
         "ticket_id": ticket,
-        "contact_id": uuid_of(pick(snap, "contact_id")),
-        "account_id": uuid_of(pick(snap, "account_id")),
+        "contact_id": uuid_of(pick(snap, "contact_id", "requester_id")),
+        "account_id": uuid_of(pick(snap, "account_id", "organisation_id")),
         "owner_id": uuid_of(pick(snap, "assignee_id", "owner_id", "agent_id")),
         "priority": pick(snap, "priority"),
-        "channel": pick(snap, "channel"),
-        "status": pick(snap, "status") or {"created": "open"}.get(change, _status_of(change)),
-        "created_at": event.time if change == "created" else None,
+        # a message's channel is not the ticket's
+        "channel": None if change == "message_added" else pick(snap, "channel"),
+        "status": status or {"created": "open"}.get(change, _status_of(change)),
+        "created_at": time_of(event, snap, "created_at") if change == "created" else None,
         "first_reply_at": time_of(event, snap, "first_reply_at", "replied_at")
-        if change in ("replied", "first_replied") or pick(snap, "first_reply_at")
+        if change in ("replied", "first_replied") or agent_replied or pick(snap, "first_reply_at")
         else None,
-        "resolved_at": time_of(event, snap, "resolved_at", "closed_at")
-        if change in ("resolved", "closed") or pick(snap, "resolved_at")
+        "resolved_at": time_of(event, snap, "resolved_at", "solved_at", "closed_at")
+        if resolved or pick(snap, "resolved_at", "solved_at")
         else None,
-        "csat": pick(snap, "csat", "score", "rating") if "csat" in change else None,
+        "csat": pick(snap, "csat", "rating", "score")
+        if "csat" in change or aggregate == "survey"
+        else None,
         "updated_at": event.time,
     }
     rows = [Row("fact_ticket", values, "merge")]
-    breach = pick(snap, "metric", "target", "kind")
+    breach = pick(snap, "metric.metric", "metric", "target")
     if "sla" in change or change in ("breached", "sla_breached", "sla_met"):
         outcome = "met" if change.endswith("met") else "breached"
         metric = str(breach or "resolution")
@@ -381,11 +397,15 @@ def ticket_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
     return rows
 
 
+_RESOLVED = frozenset({"solved", "resolved", "closed"})
+
+
 def _status_of(change: str) -> str | None:
     return {"resolved": "resolved", "closed": "closed", "reopened": "open"}.get(change)
 
 
 def call_logged(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
+    data = snapshot(data, "call")
     call = uuid_of(pick(data, "call_id", "id")) or uuid_of(event.subject)
     if call is None:
         return []
@@ -406,12 +426,17 @@ def call_logged(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
 # -- marketing ----------------------------------------------------------------------------
 
 
+#: Marketing aggregates whose events reach a contact (others, such as segment
+#: membership or scores, are not touchpoints unless they name a campaign).
+TOUCHING = frozenset({"email", "sms", "push", "behaviour", "form", "page", "ad", "webinar"})
+
+
 def touch(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
-    """A marketing touchpoint: any marketing event naming a contact."""
+    """A marketing touchpoint: a contact reached by a channel, or by a campaign."""
     contact = uuid_of(pick(data, "contact_id"))
-    if contact is None:
-        return []
     aggregate, change = event.type.split(".")[2:4]
+    if contact is None or (aggregate not in TOUCHING and pick(data, "campaign_id") is None):
+        return []
     values = {
         "tenant_id": _tenant(event),
         "event_id": UUID(event.id),
@@ -460,6 +485,9 @@ RULES: dict[str, Rule] = {
     "sales.task.completed": activity("task_completed", "completed_at"),
     "sales.activity.logged": activity("activity_logged", "at", "occurred_at"),
     "support.call.logged": call_logged,
+    "support.call.updated": call_logged,
+    "support.survey.answered": ticket_state,
+    "sales.quote.decided": activity("quote_decided"),
     "marketing.campaign.created": campaign_state,
     "marketing.campaign.updated": campaign_state,
 }
@@ -477,6 +505,9 @@ for _change_name in [
     "sla_met",
     "csat_recorded",
     "csat_submitted",
+    "status_changed",
+    "message_added",
+    "assigned",
 ]:
     RULES[f"support.ticket.{_change_name}"] = ticket_state
 

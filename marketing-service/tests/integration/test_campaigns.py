@@ -3,10 +3,12 @@ one-click unsubscribe, bounces, open and click tracking."""
 
 import re
 from urllib.parse import urlsplit
+from uuid import uuid4
 
+from crm_proto.events.contacts import ListMembersAdded
 from crm_testing.service import eventually
 
-from .helpers import contact_event, snapshot
+from .helpers import contact_event, event, snapshot
 
 HTML = (
     "<html><body><p>Hi {{ contact.first_name | default('there') }},</p>"
@@ -192,3 +194,29 @@ async def test_an_ab_test_sends_the_winning_variant_to_the_rest(
     subjects = sorted(str(m["Subject"]) for m in smtp_sink.messages)
     assert subjects == ["Bold"] * 4 + ["Plain"] * 2
     assert (await api.get(f"/v1/campaigns/{campaign_id}")).json()["winner"] == "B"
+
+
+async def test_a_campaign_to_a_static_list_reaches_its_members(
+    api, tenant, publish, projected, smtp_sink
+):
+    listed, unlisted = snapshot(), snapshot()
+    for c in (listed, unlisted):
+        await publish(contact_event(tenant, c))
+    list_id = uuid4()
+    added = ListMembersAdded(list_id=list_id, member_ids=[listed.id])
+    await publish(event(tenant, "crm.contacts.list.members_added.v1", added, list_id))
+    sentinel = snapshot()
+    await publish(contact_event(tenant, sentinel))
+    await projected(sentinel.id)  # in stream order: the list's members are projected
+    body = {"name": "Listed", "list_id": str(list_id), "subject": "Hi", "text": "x",
+            "rate_per_second": 0}  # fmt: skip
+    campaign_id = (await api.post("/v1/campaigns", json=body)).json()["id"]
+    await api.post(f"/v1/campaigns/{campaign_id}/schedule", json={})
+    stats = await finished(api, campaign_id)
+    assert stats["recipients"] == {"sent": 1}
+    assert [str(m["To"]) for m in smtp_sink.messages] == [listed.email]
+    sent = (await api.get(f"/v1/campaigns/{campaign_id}")).json()
+    assert (
+        await api.patch(f"/v1/campaigns/{campaign_id}", json={"name": "Late"})
+    ).status_code == 409
+    assert sent["status"] == "sent"

@@ -178,8 +178,10 @@ async def test_an_ab_test_sends_the_winning_variant_to_the_rest(
 ):
     people = [snapshot(tags=["newsletter"]) for _ in range(6)]
     segment_id = await audience(api, tenant, publish, projected, *people)
-    variants = [{"name": "A", "subject": "Plain", "text": "a", "html": HTML},
-                {"name": "B", "subject": "Bold", "text": "b", "html": HTML}]  # fmt: skip
+    variants = [
+        {"name": "A", "subject": "Plain", "text": "a", "html": HTML},
+        {"name": "B", "subject": "Bold", "text": "b", "html": HTML},
+    ]
     ab = {"variants": variants, "fraction": 0.34, "metric": "click", "wait_seconds": 2}
     campaign_id = await send(api, segment_id, ab_test=ab)
     first = await smtp_sink.wait_for(3, timeout=15)  # ceil(6 * 0.34): A, B, A in turn
@@ -208,8 +210,13 @@ async def test_a_campaign_to_a_static_list_reaches_its_members(
     sentinel = snapshot()
     await publish(contact_event(tenant, sentinel))
     await projected(sentinel.id)  # in stream order: the list's members are projected
-    body = {"name": "Listed", "list_id": str(list_id), "subject": "Hi", "text": "x",
-            "rate_per_second": 0}  # fmt: skip
+    body = {
+        "name": "Listed",
+        "list_id": str(list_id),
+        "subject": "Hi",
+        "text": "x",
+        "rate_per_second": 0,
+    }
     campaign_id = (await api.post("/v1/campaigns", json=body)).json()["id"]
     await api.post(f"/v1/campaigns/{campaign_id}/schedule", json={})
     stats = await finished(api, campaign_id)
@@ -220,3 +227,30 @@ async def test_a_campaign_to_a_static_list_reaches_its_members(
         await api.patch(f"/v1/campaigns/{campaign_id}", json={"name": "Late"})
     ).status_code == 409
     assert sent["status"] == "sent"
+
+
+async def test_the_preference_page_shows_and_changes_what_a_recipient_receives(
+    api, anonymous, tenant, publish, projected, smtp_sink, event_capture
+):
+    reader = snapshot(
+        tags=["newsletter"], consent={"email": {"marketing": "granted", "product_news": "granted"}}
+    )
+    segment_id = await audience(api, tenant, publish, projected, reader)
+    await finished(api, await send(api, segment_id, text="Manage: {{ preferences_url }}"))
+    text = smtp_sink.messages[0].get_body(("plain",)).get_content()
+    url = urlsplit(re.search(r"Manage: (\S+)", text).group(1)).path
+    shown = await anonymous.get(url)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["purposes"] == {"marketing": True, "product_news": True}
+    changed = await anonymous.put(url, json={"purposes": {"marketing": False}})
+    assert changed.status_code == 200, changed.text
+    assert (await anonymous.get(url)).json()["purposes"] == {
+        "marketing": False,
+        "product_news": True,
+    }
+    event = await event_capture.wait_for("crm.marketing.contact.unsubscribed.v1")
+    assert event["data"]["source"] == "preferences" and event["data"]["purpose"] == "marketing"
+    assert (await anonymous.get(url[:-4] + "AAAA")).status_code == 404
+    smtp_sink.clear()
+    stats = await finished(api, await send(api, segment_id, name="Again"))
+    assert stats["recipients"] == {"skipped": 1} and smtp_sink.messages == []

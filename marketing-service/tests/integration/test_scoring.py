@@ -13,8 +13,11 @@ from .helpers import contact_event, event, snapshot
 
 async def visit(api, key: str, contact_id, *, days_ago: float = 0, path: str = "/pricing") -> None:
     at = (utcnow() - timedelta(days=days_ago)).isoformat()
-    body = {"events": [{"type": "page_view", "contact_id": str(contact_id), "name": path,
-                        "occurred_at": at}]}  # fmt: skip
+    body = {
+        "events": [
+            {"type": "page_view", "contact_id": str(contact_id), "name": path, "occurred_at": at}
+        ]
+    }
     response = await api.post("/v1/track", json=body, headers={"X-Tracking-Key": key})
     assert response.status_code == 202, response.text
 
@@ -22,10 +25,20 @@ async def visit(api, key: str, contact_id, *, days_ago: float = 0, path: str = "
 async def test_a_score_explains_each_rule_decays_and_keeps_its_history(
     api, tenant, publish, projected, event_capture
 ):
-    fit = {"name": "Decision maker", "kind": "fit", "points": 20,
-           "condition": {"field": "title", "op": "contains", "value": "chief"}}  # fmt: skip
-    engaged = {"name": "Pricing visits", "kind": "engagement", "points": 10,
-               "event": "page_view", "event_name": "/pricing", "half_life_days": 7}  # fmt: skip
+    fit = {
+        "name": "Decision maker",
+        "kind": "fit",
+        "points": 20,
+        "condition": {"field": "title", "op": "contains", "value": "chief"},
+    }
+    engaged = {
+        "name": "Pricing visits",
+        "kind": "engagement",
+        "points": 10,
+        "event": "page_view",
+        "event_name": "/pricing",
+        "half_life_days": 7,
+    }
     for rule in (fit, engaged):
         created = await api.post("/v1/scoring-rules", json=rule)
         assert created.status_code == 201, created.text
@@ -66,8 +79,10 @@ async def test_a_score_explains_each_rule_decays_and_keeps_its_history(
 async def test_a_merge_moves_touches_to_the_survivor_and_an_erasure_blanks_the_contact(
     api, tenant, publish, projected
 ):
-    await api.post("/v1/scoring-rules", json={"name": "Visits", "kind": "engagement",
-                                              "points": 5, "event": "page_view"})  # fmt: skip
+    await api.post(
+        "/v1/scoring-rules",
+        json={"name": "Visits", "kind": "engagement", "points": 5, "event": "page_view"},
+    )
     survivor, duplicate = snapshot(tags=["m"]), snapshot(tags=["m"])
     for c in (survivor, duplicate):
         await publish(contact_event(tenant, c))

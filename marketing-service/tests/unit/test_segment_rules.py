@@ -16,17 +16,27 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 WORDS = st.text(alphabet="abcxyz'%_\\;", min_size=1, max_size=8)
 
 leaf = st.one_of(
-    st.builds(lambda f, op, v: {"field": f, "op": op, "value": v},
-              st.sampled_from(["first_name", "company", "lifecycle_stage", "custom.tier"]),
-              st.sampled_from(["eq", "neq", "lt", "gte", "contains", "starts_with"]), WORDS),
-    st.builds(lambda v, op: {"field": "score", "op": op, "value": v},
-              st.integers(-100, 100), st.sampled_from(["eq", "lt", "lte", "gt", "gte"])),
+    st.builds(
+        lambda f, op, v: {"field": f, "op": op, "value": v},
+        st.sampled_from(["first_name", "company", "lifecycle_stage", "custom.tier"]),
+        st.sampled_from(["eq", "neq", "lt", "gte", "contains", "starts_with"]),
+        WORDS,
+    ),
+    st.builds(
+        lambda v, op: {"field": "score", "op": op, "value": v},
+        st.integers(-100, 100),
+        st.sampled_from(["eq", "lt", "lte", "gt", "gte"]),
+    ),
     st.builds(lambda t: {"tag": t}, WORDS),
-    st.builds(lambda n, d, k: {"event": "page_view", "name": n, "min_count": k, "within_days": d},
-              WORDS, st.none() | st.integers(1, 30), st.integers(1, 5)),
+    st.builds(
+        lambda n, d, k: {"event": "page_view", "name": n, "min_count": k, "within_days": d},
+        WORDS,
+        st.none() | st.integers(1, 30),
+        st.integers(1, 5),
+    ),
     st.just({"deal": "open"}),
     st.builds(lambda d: {"deal": "won", "older_than_days": d}, st.integers(1, 400)),
-)  # fmt: skip
+)
 trees = st.recursive(
     leaf,
     lambda inner: st.one_of(

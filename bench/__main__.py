@@ -31,7 +31,7 @@ OUT_DIR = HERE.parent / ".data" / "bench"
 PROXY_TARGETS = ["upstream", "gateway"]
 # script, full-size arguments, quick arguments
 RUNS: list[tuple[str, list[str], list[str]]] = [
-    ("relay.py", ["--events", "50000"], ["--events", "5000"]),
+    ("relay.py", ["--events", "50000"], ["--events", "5000", "--rounds", "1"]),
     ("propagation.py", ["--rate", "500", "--seconds", "20"], ["--rate", "500", "--seconds", "4"]),
     ("olap.py", ["--rows", "2000000"], ["--rows", "200000"]),
     ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1", "--targets", *PROXY_TARGETS]),

@@ -8,7 +8,15 @@ import importlib
 import pytest
 
 from .conftest import OVERLAYS
-from .manifests import LONG_RUNNING, Workload, of_kind, policies_selecting, selects, workloads
+from .manifests import (
+    LONG_RUNNING,
+    Workload,
+    named,
+    of_kind,
+    policies_selecting,
+    selects,
+    workloads,
+)
 from .settings_env import app_settings_classes
 
 CASES = [pytest.param(o, id=o) for o in OVERLAYS]
@@ -180,6 +188,9 @@ def test_prod_pins_the_image_by_digest_and_scales(rendered):
                 assert len(digest) == 64 and ":" not in name, image
     for hpa in of_kind(rendered["prod"], "HorizontalPodAutoscaler"):
         assert hpa["spec"]["minReplicas"] >= 3 and hpa["spec"]["maxReplicas"] >= 12
+        # The autoscaler owns the count: an apply must not reset it.
+        target = named(rendered["prod"], "Deployment", hpa["spec"]["scaleTargetRef"]["name"])
+        assert "replicas" not in target["spec"], target["metadata"]["name"]
     workers = [
         w
         for w in workloads(rendered["prod"])

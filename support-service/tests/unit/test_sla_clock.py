@@ -237,3 +237,16 @@ def test_an_ola_is_owed_anew_when_its_policy_applies_and_fulfilled_when_handed_b
     resolution = handed_back["resolution"].current
     assert resolution.state == "fulfilled" and resolution.ended_by == "untargeted"
     assert resolution.elapsed_us == 2 * HOUR * 10**6
+
+
+def test_a_due_time_across_the_spring_dst_weekend_keeps_local_opening_hours() -> None:
+    friday_four = datetime(2026, 3, 27, 16, tzinfo=BERLIN)  # clocks go forward on Sunday
+    first = compute(opened(friday_four, office()), friday_four)["first_reply"].current
+    assert first.due_at == datetime(2026, 3, 30, 12, tzinfo=BERLIN)  # 1 h Fri + 3 h Mon
+    assert first.due_at.utcoffset() != friday_four.utcoffset()  # type: ignore[union-attr]
+
+
+def test_a_due_time_across_easter_skips_good_friday_and_easter_monday() -> None:
+    thursday_four = datetime(2026, 4, 2, 16, tzinfo=BERLIN)
+    first = compute(opened(thursday_four, office()), thursday_four)["first_reply"].current
+    assert first.due_at == datetime(2026, 4, 7, 12, tzinfo=BERLIN)

@@ -1,10 +1,12 @@
 """Journeys (M4): per-contact steps from a trigger, no double enrollment, versions, pause,
 and a wait that resumes after the service restarts."""
 
+from datetime import timedelta
 from uuid import uuid4
 
 import nats
 import pytest
+from crm_chassis.orm import utcnow
 from crm_testing.service import bearer, client, eventually, running
 from marketing_service.main import create_app
 from marketing_service.settings import MarketingSettings
@@ -130,6 +132,33 @@ async def test_a_new_version_and_a_pause_leave_contacts_in_their_own_version(api
         "definition": {"start": "a", "steps": {"a": {"type": "wait", "seconds": 5, "next": "zz"}}},
     }
     assert (await api.post("/v1/journeys", json=bad)).status_code == 422
+
+
+async def test_a_date_trigger_enrolls_the_contacts_whose_date_comes_round(
+    api, tenant, publish, projected, smtp_sink
+):
+    soon = (utcnow() + timedelta(days=3)).date().isoformat()
+    later = (utcnow() + timedelta(days=4)).date().isoformat()
+    due, not_yet = snapshot(custom={"renewal": soon}), snapshot(custom={"renewal": later})
+    odd = snapshot(custom={"renewal": "soon-ish"})
+    for c in (due, not_yet, odd):
+        await publish(contact_event(tenant, c))
+        await projected(c.id)
+    body = {
+        "name": "Renewal",
+        "trigger": {"type": "date", "field": "custom.renewal", "offset_days": 3},
+        "definition": {"start": "mail", "steps": {"mail": WELCOME}},
+    }
+    journey_id = (await api.post("/v1/journeys", json=body)).json()["id"]
+    assert (await api.post(f"/v1/journeys/{journey_id}/publish")).status_code == 200
+    [message] = await smtp_sink.wait_for(1, timeout=15)
+    assert str(message["To"]) == due.email
+
+    async def one() -> None:
+        rows = await enrollments(api, journey_id)
+        assert [r["contact_id"] for r in rows] == [str(due.id)], rows
+
+    await eventually(one)
 
 
 @pytest.fixture

@@ -126,6 +126,41 @@ async def exit_contacts(
         log.info("%d contacts left their journeys (%s)", len(contact_ids), reason)
 
 
+DATE_SCAN = "journey.date_scan"
+
+
+async def schedule_date_scan(session: AsyncSession, journey: Journey, every: timedelta) -> None:
+    """A date-triggered journey looks for the day's contacts now and then daily."""
+    await jobs.schedule(
+        session,
+        kind=DATE_SCAN,
+        due_at=utcnow(),
+        tenant_id=journey.tenant_id,
+        payload={"journey_id": str(journey.id)},
+        dedupe_key=f"journey-date:{journey.id}",
+        every=every,
+        replace=True,
+    )
+
+
+async def date_scan(session: AsyncSession, job: Job) -> None:
+    """Job: enroll the contacts whose date is today (by the published trigger)."""
+    assert job.tenant_id is not None
+    journey = await session.get(Journey, UUID(job.payload["journey_id"]))
+    if journey is None or journey.status != "active":
+        return
+    version = await repo.version(session, journey.id, journey.published_version)
+    if version is None or version.trigger.get("type") != "date":
+        return
+    trigger = version.trigger
+    today = utcnow().date()
+    ids = await repo.contacts_on(
+        session, job.tenant_id, trigger["field"], trigger["offset_days"], today
+    )
+    for contact_id in ids:
+        await enroll(session, job.tenant_id, journey, version.definition, contact_id)
+
+
 class Runner:
     """Runs enrollments' steps (the ``journey.advance`` job)."""
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from crm_chassis.repository import TenantRepository
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, Date, case, cast, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_service.contacts.models import ProjectedContact as C
+from marketing_service.contacts.projection import live
 from marketing_service.journeys.models import Enrollment, Journey, JourneySend, JourneyVersion
 
 E = Enrollment
@@ -35,6 +38,24 @@ class JourneyRepository(TenantRepository[Journey]):
             )
         )
         return [(j, v) for j, v in (await self.session.execute(stmt)).all()]
+
+
+def date_is(field: str, offset_days: int, today: date) -> ColumnElement[bool]:
+    """The contact's date field is ``offset_days`` after ``today`` (a custom value that is
+    not an ISO date does not match)."""
+    day = today + timedelta(days=offset_days)
+    if field == "created_at":
+        return func.date(C.contact_created_at) == day
+    value = C.custom[field.removeprefix("custom.")].astext
+    iso = case((value.regexp_match(r"^\d{4}-\d{2}-\d{2}"), func.substr(value, 1, 10)))
+    return cast(iso, Date) == day
+
+
+async def contacts_on(
+    session: AsyncSession, tenant_id: UUID, field: str, offset_days: int, today: date
+) -> list[UUID]:
+    stmt = select(C.id).where(C.tenant_id == tenant_id, live(), date_is(field, offset_days, today))
+    return list(await session.scalars(stmt))
 
 
 async def add_version(session: AsyncSession, journey: Journey, version: int) -> None:

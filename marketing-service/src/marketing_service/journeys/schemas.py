@@ -28,6 +28,15 @@ class EventTrigger(Strict):
     name: str | None = None
 
 
+class DateTrigger(Strict):
+    """Contacts whose date (``created_at`` or a custom date field) plus ``offset_days`` is
+    today, checked daily: "3 days before the renewal date" is ``offset_days: 3``."""
+
+    type: Literal["date"]
+    field: str = Field(pattern=r"^(created_at|custom\.[A-Za-z0-9_]{1,64})$")
+    offset_days: int = Field(0, ge=-3650, le=3650)
+
+
 class Wait(Strict):
     type: Literal["wait"]
     seconds: int | None = Field(None, ge=1, le=366 * 86400)
@@ -109,7 +118,7 @@ class Definition(Strict):
 
 class JourneyWrite(Strict):
     name: str = Field(min_length=1, max_length=200)
-    trigger: SegmentTrigger | EventTrigger = Field(discriminator="type")
+    trigger: SegmentTrigger | EventTrigger | DateTrigger = Field(discriminator="type")
     definition: Definition
     allow_reentry: bool = False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -57,6 +58,8 @@ async def publish(call: Call, id_: UUID, if_match: str | None) -> Journey:
     number = journey.published_version + 1
     await repo.add_version(call.session, journey, number)
     journey.published_version, journey.status = number, "active"
+    if journey.trigger.get("type") == "date":
+        await engine.schedule_date_scan(call.session, journey, timedelta(days=1))
     await call.session.flush()
     await emit(call.session, EVENTS.updated(journey, ["published_version", "status"]))
     return journey
@@ -90,4 +93,5 @@ async def enrollments(call: Call, id_: UUID, limit: int) -> list[Any]:
 
 
 def job_handlers(settings: MarketingSettings) -> dict[str, JobHandler]:
-    return {engine.ADVANCE: engine.Runner(settings, EmailChannel(settings)).advance}
+    runner = engine.Runner(settings, EmailChannel(settings))
+    return {engine.ADVANCE: runner.advance, engine.DATE_SCAN: engine.date_scan}

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psutil
 import pytest
@@ -145,8 +145,14 @@ def start_contacts(
 
 
 @pytest.fixture
-def auth() -> dict[str, str]:
-    """Authorization of a user with every scope, of a new tenant."""
-    actor = Actor(tenant_id=uuid4(), user_id=uuid4(), scopes=frozenset({"*"}))
+def tenant() -> UUID:
+    """A new tenant: what a test counts in the shared stream is its own."""
+    return uuid4()
+
+
+@pytest.fixture
+def auth(tenant: UUID) -> dict[str, str]:
+    """Authorization of a user with every scope, of the test's tenant."""
+    actor = Actor(tenant_id=tenant, user_id=uuid4(), scopes=frozenset({"*"}))
     token = issue_token(actor, SharedSettings(jwt_secret=JWT_SECRET))
     return {"Authorization": f"Bearer {token}"}

@@ -5,7 +5,7 @@ from sales_service.base import Base
 from sales_service.channels.models import DealRegistration, Partner
 from sales_service.configuration.models import ConfigurationRule
 from sales_service.deals.models import Deal, DealContact, DealLineItem, DealStageChange
-from sales_service.forecast.models import Quota
+from sales_service.forecast.models import ForecastCell, Quota
 from sales_service.leads.models import Lead, WebForm, WebFormHits
 from sales_service.orders.models import AccountBalance, LedgerEntry, Order
 from sales_service.pipelines.models import Pipeline, Stage
@@ -25,7 +25,7 @@ __all__ = [
     "DealLineItem",
     "DealRegistration",
     "DealStageChange",
-    "ExchangeRate",
+    "ExchangeRate", "ForecastCell",
     "Lead",
     "LedgerEntry",
     "Order",

@@ -114,3 +114,40 @@ async def test_attainment_is_won_against_quota(api):
         "/v1/quotas", json={"owner_id": ANA, "period": "2026-Q5", "amount": money("1.00")}
     )
     assert bad.status_code == 422
+
+
+async def test_the_forecast_follows_moves_edits_and_deletions_of_deals(api):
+    pipeline = await pipeline_with_stages(api, *STANDARD_STAGES)
+    propose = pipeline["stages"][1]
+    deal = await created(
+        api,
+        "/v1/deals",
+        {
+            "name": "d",
+            "pipeline_id": pipeline["id"],
+            "amount": money("1000.00"),
+            "expected_close_date": "2026-02-10",
+        },
+    )
+    params = {"currency": "EUR", "from": "2026-01-01", "to": "2026-07-01", "period": "month"}
+
+    async def totals() -> tuple[str, str, list[str]]:
+        body = (await api.get("/v1/forecast", params=params)).json()
+        return (
+            body["totals"]["weighted"]["amount"],
+            body["totals"]["amount"]["amount"],
+            [r["period"] for r in body["data"]],
+        )
+
+    assert await totals() == ("100.00", "1000.00", ["2026-02"])
+    url = f"/v1/deals/{deal['id']}"
+    await api.patch(url, json={"stage_id": propose["id"]})
+    assert await totals() == ("500.00", "1000.00", ["2026-02"])
+    await api.patch(url, json={"expected_close_date": "2026-05-31", "amount": money("10.00")})
+    assert await totals() == ("5.00", "10.00", ["2026-05"])
+    await api.patch(f"/v1/stages/{propose['id']}", json={"probability": 20})
+    assert await totals() == ("2.00", "10.00", ["2026-05"])
+    await api.delete(url)
+    assert await totals() == ("0.00", "0.00", [])
+    odd = await api.get("/v1/forecast", params={**params, "from": "2026-01-15"})
+    assert odd.status_code == 422

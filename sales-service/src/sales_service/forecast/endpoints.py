@@ -30,7 +30,7 @@ async def forecast(
     call: CallDep,
     currency: Currency,
     start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to", description="Exclusive")],
+    end: Annotated[date, Query(alias="to", description="Exclusive; a 1st of the month")],
     period: Literal["month", "quarter"] = "quarter",
     as_of: date | None = None,
 ) -> service.Forecast:
@@ -38,6 +38,12 @@ async def forecast(
     tenant's rates valid on ``as_of`` (today by default)."""
     if end <= start:
         raise ValidationFailed("An empty range", errors=[{"field": "to", "message": "after from"}])
+    for name, day in (("from", start), ("to", end)):
+        if day.day != 1:
+            raise ValidationFailed(
+                "The forecast is by month",
+                errors=[{"field": name, "message": "a 1st of the month"}],
+            )
     return await service.forecast(
         call,
         start=start,

@@ -23,6 +23,7 @@ from sales_service.forecast.repository import ForecastRepository, QuotaRepositor
 from sales_service.products.repository import RateRepository
 from sales_service.quotes.totals import HUNDRED, rounded
 
+NIL = UUID(int=0)
 PERIOD = re.compile(r"^(\d{4})-(Q[1-4]|0[1-9]|1[0-2])$")
 
 
@@ -116,11 +117,12 @@ async def forecast(
     cells: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(
         lambda: {"deals": 0, "amount": defaultdict(Decimal), "weighted": defaultdict(Decimal)}
     )
-    for row in await ForecastRepository(call.session, call.actor).buckets(start, end, granularity):
-        cell = cells[(_label(row.period, granularity), row.owner_id, row.forecast_category)]
+    for row in await ForecastRepository(call.session, call.actor).buckets(start, end):
+        owner = None if row.owner_key == NIL else row.owner_key
+        cell = cells[(_label(row.month, granularity), owner, row.forecast_category)]
         cell["deals"] += row.deals
-        cell["amount"][row.amount_currency] += row.amount
-        cell["weighted"][row.amount_currency] += row.weighted_x100 / HUNDRED
+        cell["amount"][row.currency] += row.amount
+        cell["weighted"][row.currency] += row.weighted_x100 / HUNDRED
     out: list[Row] = []
     totals: dict[str, Decimal] = defaultdict(Decimal)
     try:

@@ -20,6 +20,7 @@ from crm_gateway.events.stream import router as events_router
 from crm_gateway.identity.auth_endpoints import router as auth_router
 from crm_gateway.identity.endpoints import router as identity_router
 from crm_gateway.identity.service import bootstrap
+from crm_gateway.identity.signing import Signer
 from crm_gateway.identity.user_endpoints import router as users_router
 from crm_gateway.limits.breaker import CircuitBreakers
 from crm_gateway.limits.buckets import Buckets, Policy
@@ -122,6 +123,10 @@ def _startup(settings: GatewaySettings) -> APIRouter:
         )
         # Learn the services' routes in the background: startup never waits for them.
         learning = asyncio.create_task(app.state.openapi.relearn())
+        signer = Signer(settings, app.state.tokens.keys)
+        await signer.refresh(app.state.sessions)
+        app.state.signer = signer
+        rotating = asyncio.create_task(signer.keep_fresh(app.state.sessions))
         try:
             if settings.bootstrap_api_key:
                 async with transaction(app.state.sessions) as session:
@@ -129,6 +134,7 @@ def _startup(settings: GatewaySettings) -> APIRouter:
             yield
         finally:
             learning.cancel()
+            rotating.cancel()
             await upstreams.close()
 
     return APIRouter(lifespan=lifespan)

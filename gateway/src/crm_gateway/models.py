@@ -3,6 +3,7 @@
 from crm_gateway.audit.models import AuditEntry
 from crm_gateway.base import Base
 from crm_gateway.identity.models import ApiKey, RefreshToken, Role, Team, Tenant, User
+from crm_gateway.identity.signing import SigningKeyRow
 from crm_gateway.limits.models import RateBucket
 from crm_gateway.webhooks.models import Attempt, Delivery, Webhook
 
@@ -15,6 +16,7 @@ __all__ = [
     "RateBucket",
     "RefreshToken",
     "Role",
+    "SigningKeyRow",
     "Team",
     "Tenant",
     "User",

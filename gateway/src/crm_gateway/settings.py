@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from crm_chassis.settings import ServiceSettings
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
@@ -41,6 +43,11 @@ class GatewaySettings(ServiceSettings):
     openapi_fetch_timeout: float = 3.0
 
     token_ttl_seconds: int = 3600
+    token_algorithm: Literal["HS256", "RS256"] = "HS256"
+    """RS256: tokens are signed with the rotating key set published at
+    /.well-known/jwks.json (services need ``CRM_JWT_JWKS_URL``, and no secret); HS256:
+    with the shared ``CRM_JWT_SECRET``. The key set is published either way."""
+    signing_key_rotate_seconds: int = 24 * 3600
     refresh_ttl_seconds: int = 30 * 24 * 3600
     """How long a login lasts without use: each refresh rotates the token and restarts it."""
     password_reset_ttl_seconds: int = 3600

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from crm_gateway.identity import logins
-from crm_gateway.identity.deps import SettingsDep
+from crm_gateway.identity.deps import SettingsDep, SignerDep
 from crm_gateway.identity.keys import hash_key
 from crm_gateway.identity.models import ApiKey, User
 from crm_gateway.identity.repository import IdentityRepository
@@ -48,12 +48,17 @@ def _login_response(issued: logins.Login) -> LoginResponse:
 
 @router.post("/auth/login", openapi_extra=PUBLIC)
 async def login(
-    body: LoginRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: LoginRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    signer: SignerDep,
+    response: Response,
 ) -> LoginResponse:
     """Log in with an email and password (and a TOTP code once enrolled)."""
     issued = await logins.login(
         session=session,
         settings=settings,
+        signer=signer,
         email=body.email,
         password=body.password,
         totp_code=body.totp_code,
@@ -64,13 +69,17 @@ async def login(
 
 @router.post("/auth/refresh", openapi_extra=PUBLIC)
 async def refresh(
-    body: RefreshRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: RefreshRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    signer: SignerDep,
+    response: Response,
 ) -> LoginResponse:
     """A new access token and a new refresh token; the one presented is spent. A spent
     token presented again revokes its whole login."""
     try:
         issued = await logins.refresh(
-            session=session, settings=settings, refresh_token=body.refresh_token
+            session=session, settings=settings, signer=signer, refresh_token=body.refresh_token
         )
     except logins.ReuseDetected:
         await session.commit()  # the revocation stands although the request fails
@@ -145,6 +154,7 @@ async def oauth_token(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    signer: SignerDep,
     grant_type: Annotated[str, Form()],
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
@@ -168,7 +178,7 @@ async def oauth_token(
         granted = wanted
     issued = await token_for_key(
         session=session,
-        settings=settings,
+        signer=signer,
         key=key,
         ttl_seconds=settings.token_ttl_seconds,
         scopes=granted,

@@ -9,12 +9,18 @@ from crm_chassis.errors import Forbidden
 from fastapi import Depends, Request
 
 from crm_gateway.identity.roles import ADMIN, OPERATOR
+from crm_gateway.identity.signing import Signer
 from crm_gateway.settings import GatewaySettings
 
 
 def _settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
+
+
+def _signer(request: Request) -> Signer:
+    signer: Signer = request.app.state.signer
+    return signer
 
 
 def _admin(actor: ActorDep) -> Actor:
@@ -30,5 +36,6 @@ def _operator(actor: ActorDep) -> Actor:
 
 
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
+SignerDep = Annotated[Signer, Depends(_signer)]
 AdminDep = Annotated[Actor, Depends(_admin)]
 OperatorDep = Annotated[Actor, Depends(_operator)]

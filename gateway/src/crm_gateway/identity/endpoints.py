@@ -8,7 +8,7 @@ from crm_chassis.db import SessionDep
 from fastapi import APIRouter, Response, status
 
 from crm_gateway.identity import service
-from crm_gateway.identity.deps import AdminDep, OperatorDep, SettingsDep
+from crm_gateway.identity.deps import AdminDep, OperatorDep, SettingsDep, SignerDep
 from crm_gateway.identity.repository import IdentityRepository
 from crm_gateway.identity.schemas import (
     ApiKeyCreate,
@@ -31,12 +31,16 @@ def _created(new: service.NewKey) -> ApiKeyCreated:
 
 @router.post("/auth/token", openapi_extra={"security": []})
 async def create_token(
-    body: TokenRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: TokenRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    signer: SignerDep,
+    response: Response,
 ) -> TokenResponse:
     """Exchange an API key for a bearer token."""
     issued = await service.exchange_api_key(
         session=session,
-        settings=settings,
+        signer=signer,
         api_key=body.api_key,
         ttl_seconds=settings.token_ttl_seconds,
     )

@@ -11,7 +11,6 @@ from datetime import timedelta
 from uuid import UUID
 
 import pyotp
-from crm_chassis.auth import issue_token
 from crm_chassis.errors import BadRequest, Unauthorized
 from crm_chassis.ids import new_id
 from crm_chassis.orm import utcnow
@@ -27,6 +26,7 @@ from crm_gateway.identity.passwords import (
     reset_subject,
 )
 from crm_gateway.identity.repository import IdentityRepository
+from crm_gateway.identity.signing import Signer
 from crm_gateway.settings import GatewaySettings
 
 REFRESH_PREFIX = "crm_rt_"
@@ -46,6 +46,7 @@ async def login(
     *,
     session: AsyncSession,
     settings: GatewaySettings,
+    signer: Signer,
     email: str,
     password: str,
     totp_code: str | None,
@@ -60,14 +61,16 @@ async def login(
             raise Unauthorized("A TOTP code is required", errors=[_totp_error("required")])
         if not pyotp.TOTP(user.totp_secret).verify(totp_code, valid_window=1):
             raise Unauthorized("The TOTP code is wrong", errors=[_totp_error("wrong")])
-    return await _issue(session, settings, user, family_id=new_id())
+    return await _issue(session, settings, signer, user, family_id=new_id())
 
 
 def _totp_error(message: str) -> dict[str, str]:
     return {"field": "totp_code", "message": message}
 
 
-async def refresh(*, session: AsyncSession, settings: GatewaySettings, refresh_token: str) -> Login:
+async def refresh(
+    *, session: AsyncSession, settings: GatewaySettings, signer: Signer, refresh_token: str
+) -> Login:
     """Rotate ``refresh_token``: it is spent, a new one of its family is issued.
 
     A spent token presented again means it leaked (the thief or the user used it first):
@@ -85,7 +88,7 @@ async def refresh(*, session: AsyncSession, settings: GatewaySettings, refresh_t
     user = await repo.user(stored.user_id)
     if user is None or user.disabled_at is not None:
         raise Unauthorized("The user is disabled")
-    return await _issue(session, settings, user, family_id=stored.family_id)
+    return await _issue(session, settings, signer, user, family_id=stored.family_id)
 
 
 class ReuseDetected(Unauthorized):
@@ -94,7 +97,12 @@ class ReuseDetected(Unauthorized):
 
 
 async def _issue(
-    session: AsyncSession, settings: GatewaySettings, user: User, *, family_id: UUID
+    session: AsyncSession,
+    settings: GatewaySettings,
+    signer: Signer,
+    user: User,
+    *,
+    family_id: UUID,
 ) -> Login:
     secret = REFRESH_PREFIX + secrets.token_urlsafe(32)
     await IdentityRepository(session).add(
@@ -114,7 +122,7 @@ async def _issue(
         team_ids=user.team_ids,
     )
     ttl = settings.token_ttl_seconds
-    return Login(issue_token(actor, settings, ttl_seconds=ttl), ttl, secret)
+    return Login(signer.issue(actor, ttl_seconds=ttl), ttl, secret)
 
 
 async def reset_password(

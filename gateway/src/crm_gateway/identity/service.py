@@ -7,10 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
-from crm_chassis.auth import issue_token
 from crm_chassis.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from crm_chassis.orm import utcnow
-from crm_chassis.settings import SharedSettings
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +18,7 @@ from crm_gateway.identity.models import ApiKey, Tenant
 from crm_gateway.identity.repository import IdentityRepository
 from crm_gateway.identity.roles import OPERATOR
 from crm_gateway.identity.schemas import TenantUpdate
+from crm_gateway.identity.signing import Signer
 
 log = logging.getLogger("crm.gateway.identity")
 
@@ -45,11 +44,11 @@ class NewKey:
 
 
 async def exchange_api_key(
-    *, session: AsyncSession, settings: SharedSettings, api_key: str, ttl_seconds: int
+    *, session: AsyncSession, signer: Signer, api_key: str, ttl_seconds: int
 ) -> IssuedToken:
     """A token for the tenant, roles and scopes of ``api_key``; 401 if unknown or revoked."""
     key = await usable_key(session, hash_key(api_key))
-    return await token_for_key(session=session, settings=settings, key=key, ttl_seconds=ttl_seconds)
+    return await token_for_key(session=session, signer=signer, key=key, ttl_seconds=ttl_seconds)
 
 
 async def usable_key(session: AsyncSession, key_hash: str) -> ApiKey:
@@ -64,7 +63,7 @@ async def usable_key(session: AsyncSession, key_hash: str) -> ApiKey:
 async def token_for_key(
     *,
     session: AsyncSession,
-    settings: SharedSettings,
+    signer: Signer,
     key: ApiKey,
     ttl_seconds: int,
     scopes: frozenset[str] | None = None,
@@ -78,7 +77,7 @@ async def token_for_key(
         actor = replace(actor, scopes=scopes)
     if key.expires_at is not None:  # a token never outlives its key
         ttl_seconds = max(1, min(ttl_seconds, int((key.expires_at - utcnow()).total_seconds())))
-    token = issue_token(actor, settings, ttl_seconds=ttl_seconds)
+    token = signer.issue(actor, ttl_seconds=ttl_seconds)
     return IssuedToken(access_token=token, expires_in=ttl_seconds)
 
 

@@ -22,3 +22,10 @@ async def openapi_document(request: Request) -> JSONResponse:
 async def asyncapi_document() -> JSONResponse:
     """The event catalogue (AsyncAPI 3), generated from proto."""
     return JSONResponse(asyncapi.document())
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> JSONResponse:
+    """The public keys the gateway signs tokens with (RFC 7517), for the services and any
+    other verifier; a rotated key stays here while tokens it signed can live."""
+    return JSONResponse(request.app.state.signer.jwks, headers={"Cache-Control": "max-age=60"})

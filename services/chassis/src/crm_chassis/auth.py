@@ -6,12 +6,21 @@ and per-resource field allow-lists (``fields``: ``{"contact": ["first_name", ...
 resource not named there shows every field). The gateway decides them; every service
 enforces them. :data:`ActorDep` verifies the token and yields the :class:`Actor`; every
 repository is built with it, so tenant and visibility are applied in one place.
+
+Signatures: the gateway signs with a rotating asymmetric key set (RS256, ``kid`` in the
+header) that it publishes at ``/.well-known/jwks.json``; a service given
+``CRM_JWT_JWKS_URL`` verifies against that set (:class:`RemoteKeySet`, fetched again when
+a token names a key it does not know), so it holds no secret. HS256 with
+``CRM_JWT_SECRET`` is still accepted while that secret is set (tests, and a platform not
+yet moved to the key set); an empty secret turns it off.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +36,10 @@ from crm_chassis.ids import new_id
 from crm_chassis.settings import SharedSettings
 
 ALGORITHM = "HS256"
+#: The asymmetric algorithms a key set may sign with.
+KEY_SET_ALGORITHMS = ("RS256", "ES256")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+log = logging.getLogger("crm.auth")
 
 
 Visibility = Literal["own", "team", "all"]
@@ -82,8 +94,87 @@ class Actor:
 SYSTEM_USER = UUID(int=0)
 
 
-def issue_token(actor: Actor, settings: SharedSettings, *, ttl_seconds: int = 3600) -> str:
-    """A signed access token for ``actor`` valid for ``ttl_seconds``."""
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key of the gateway's key set, named by ``kid``."""
+
+    kid: str
+    algorithm: str
+    private_key: Any
+
+
+class KeySet:
+    """Public keys by ``kid``: what a verifier trusts."""
+
+    def __init__(self, jwks: Mapping[str, Any] | None = None) -> None:
+        self._keys: dict[str, tuple[str, Any]] = {}
+        if jwks:
+            self.replace(jwks)
+
+    def replace(self, jwks: Mapping[str, Any]) -> None:
+        """Trust exactly the keys of a JWKS document (``{"keys": [...]}``)."""
+        keys = {}
+        for jwk in jwks.get("keys", ()):
+            try:
+                parsed = jwt.PyJWK(dict(jwk))
+            except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError) as exc:
+                log.warning("ignoring a key of the key set: %s", exc)
+                continue
+            if parsed.key_id and parsed.algorithm_name in KEY_SET_ALGORITHMS:
+                keys[parsed.key_id] = (parsed.algorithm_name, parsed.key)
+        self._keys = keys
+
+    def get(self, kid: str | None) -> tuple[str, Any] | None:
+        return self._keys.get(kid) if kid else None
+
+    async def refresh(self) -> None:
+        """Learn keys that appeared since (a remote set fetches again); a no-op here."""
+
+
+class RemoteKeySet(KeySet):
+    """The key set published at ``url``, fetched when a token names an unknown key, at most
+    once per ``min_interval`` seconds (a token with a made-up ``kid`` cannot make a
+    service hammer the gateway)."""
+
+    def __init__(self, url: str, *, min_interval: float = 10.0, timeout: float = 3.0) -> None:
+        super().__init__()
+        self.url = url
+        self.min_interval = min_interval
+        self.timeout = timeout
+        self._fetched_at = -min_interval
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> None:
+        import httpx
+
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.min_interval:
+                return
+            self._fetched_at = time.monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=self.timeout) as http:
+                    response = await http.get(self.url)
+                    response.raise_for_status()
+                    self.replace(response.json())
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("the key set at %s is unavailable: %s", self.url, exc)
+
+
+def key_set_for(settings: SharedSettings) -> KeySet:
+    """The key set a service trusts: the published one when ``jwt_jwks_url`` is set."""
+    url = getattr(settings, "jwt_jwks_url", None)
+    return RemoteKeySet(url) if url else KeySet()
+
+
+def issue_token(
+    actor: Actor,
+    settings: SharedSettings,
+    *,
+    ttl_seconds: int = 3600,
+    key: SigningKey | None = None,
+) -> str:
+    """A signed access token for ``actor`` valid for ``ttl_seconds``: signed with ``key``
+    (and naming it) when given, else with the shared secret (HS256)."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -103,6 +194,10 @@ def issue_token(actor: Actor, settings: SharedSettings, *, ttl_seconds: int = 36
         claims["vis"] = actor.visibility
     if actor.fields:
         claims["fields"] = {name: sorted(names) for name, names in actor.fields.items()}
+    if key is not None:
+        return jwt.encode(
+            claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid}
+        )
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
@@ -124,13 +219,28 @@ def _actor_of(claims: dict[str, Any]) -> Actor:
     )
 
 
-def verify_token(token: str, settings: SharedSettings) -> Actor:
+def _key_of(token: str, settings: SharedSettings, keys: KeySet | None) -> tuple[str, Any]:
+    """The algorithm and key that must have signed ``token``; ValueError if none may."""
+    header = jwt.get_unverified_header(token)
+    algorithm = header.get("alg")
+    if algorithm in KEY_SET_ALGORITHMS:
+        found = keys.get(header.get("kid")) if keys is not None else None
+        if found is None or found[0] != algorithm:
+            raise ValueError("the token is signed by a key not in the key set")
+        return found
+    if algorithm == ALGORITHM and settings.jwt_secret:
+        return ALGORITHM, settings.jwt_secret
+    raise ValueError(f"tokens signed with {algorithm!r} are not accepted")
+
+
+def verify_token(token: str, settings: SharedSettings, keys: KeySet | None = None) -> Actor:
     """The actor of a valid token; :class:`Unauthorized` for anything else."""
     try:
+        algorithm, key = _key_of(token, settings, keys)
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=[ALGORITHM],
+            key,
+            algorithms=[algorithm],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options={"require": ["exp", "sub", "tid", "iss", "aud"]},
@@ -151,10 +261,30 @@ class VerifiedTokens:
     request (PyJWT validates the base64 alphabet character by character).
     """
 
-    def __init__(self, settings: SharedSettings, *, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        settings: SharedSettings,
+        *,
+        max_entries: int = 10_000,
+        keys: KeySet | None = None,
+    ) -> None:
         self.settings = settings
         self.max_entries = max_entries
+        self.keys = keys if keys is not None else key_set_for(settings)
         self._known: dict[str, tuple[Actor, float]] = {}
+
+    async def aprincipal(self, authorization: str | None) -> Actor:
+        """:meth:`principal`, first fetching the key set again if the token names a key
+        it does not hold yet (the gateway rotated)."""
+        token = parse_bearer(authorization)
+        if token not in self._known:
+            try:
+                kid = jwt.get_unverified_header(token).get("kid")
+            except jwt.InvalidTokenError:
+                kid = None
+            if kid is not None and self.keys.get(kid) is None:
+                await self.keys.refresh()
+        return self.principal(authorization)
 
     def principal(self, authorization: str | None) -> Actor:
         """The caller of an ``Authorization`` header; :class:`Unauthorized` if it has none
@@ -165,7 +295,7 @@ class VerifiedTokens:
             if known[1] > time.time():
                 return known[0]
             del self._known[token]
-        principal = verify_token(token, self.settings)
+        principal = verify_token(token, self.settings, self.keys)
         if len(self._known) >= self.max_entries:
             del self._known[next(iter(self._known))]  # the oldest entry
         self._known[token] = (principal, _expiry(token))
@@ -200,7 +330,7 @@ async def current_actor(request: Request) -> Actor:
     if tokens is None:
         principal = verify_token(parse_bearer(header), request.app.state.settings)
     else:
-        principal = tokens.principal(header)
+        principal = await tokens.aprincipal(header)
     request.state.actor = principal
     return principal
 

@@ -26,6 +26,11 @@ class SharedSettings(BaseSettings):
     jwt_secret: str = Field(
         DEV_JWT_SECRET, validation_alias=AliasChoices("CRM_JWT_SECRET", "jwt_secret")
     )
+    jwt_jwks_url: str | None = Field(
+        None, validation_alias=AliasChoices("CRM_JWT_JWKS_URL", "jwt_jwks_url")
+    )
+    """The gateway's published key set (``http://gateway/.well-known/jwks.json``): tokens
+    signed by its keys are verified against it, with no shared secret."""
     jwt_issuer: str = Field(
         "crm-gateway", validation_alias=AliasChoices("CRM_JWT_ISSUER", "jwt_issuer")
     )

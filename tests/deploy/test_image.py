@@ -4,8 +4,12 @@ check, the worker count from the environment, every app and its migrations in it
 from __future__ import annotations
 
 import configparser
+import http.server
+import json
 import re
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,35 @@ def test_the_build_context_leaves_out_local_state():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".git", ".data", ".venv", ".tools", "**/__pycache__"):
         assert path in ignored
+
+
+def healthcheck() -> list[str]:
+    joined = DOCKERFILE.replace("\\\n", " ")
+    (command,) = re.findall(r"^HEALTHCHECK .*?CMD (\[.*\])$", joined, re.M)
+    return list(json.loads(command))
+
+
+def test_the_health_check_asks_healthz_on_the_configured_port():
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    program, *args = healthcheck()
+    assert program == "python"  # the image's; here this interpreter stands in for it
+    command = [sys.executable, *args]
+    env = {"UVICORN_PORT": str(port), "PATH": "/usr/bin:/bin"}
+    try:
+        assert subprocess.run(command, env=env, capture_output=True).returncode == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Nothing answers any more: the check fails (and Docker marks the container unhealthy).
+    assert subprocess.run(command, env=env, capture_output=True).returncode != 0

@@ -19,6 +19,7 @@ import pytest
 from crm_chassis.auth import Actor, issue_token
 from crm_chassis.settings import SharedSettings
 from crm_local.migrations import alembic_upgrade
+from crm_local.nats import EmbeddedNats
 from crm_local.ports import free_port, wait_for_port
 from crm_local.postgres import EmbeddedPostgres, database_url
 
@@ -119,6 +120,17 @@ def postgres(workdir: Path) -> Iterator[Postgres]:
 
 
 @pytest.fixture
+def own_nats(workdir: Path) -> Iterator[EmbeddedNats]:
+    """A nats-server of the test's own, to stop and start again (same port and store)."""
+    server = EmbeddedNats(workdir / "nats")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def contacts_db(postgres: Postgres) -> str:
     postgres.server.create_database("crm_contacts")
     url = database_url(postgres.admin_url, "crm_contacts")
@@ -130,7 +142,8 @@ def contacts_db(postgres: Postgres) -> str:
 def start_contacts(
     contacts_db: str, nats_url: str, workdir: Path
 ) -> Iterator[Callable[..., ContactsProcess]]:
-    """``start_contacts(**env)``: contacts-service started on the test's database."""
+    """``start_contacts(**env)``: contacts-service started on the test's database
+    (``CRM_NATS_URL`` among ``env`` replaces the session's NATS)."""
     started: list[ContactsProcess] = []
 
     def start(**env: str) -> ContactsProcess:

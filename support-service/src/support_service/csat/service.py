@@ -47,8 +47,16 @@ async def request_survey(call: Call, ticket: Ticket) -> Survey | None:
         requester_email=ticket.requester_email, path=f"/v1/surveys/{token}",
         expires_at=utcnow() + TTL,
     )  # fmt: skip
-    await emit(call.session, SOURCE.event("crm.support.survey.requested.v1", data,
-                                          tenant_id=call.tenant_id, subject=ticket.id))  # fmt: skip
+    await emit(
+        call.session,
+        SOURCE.event(
+            "crm.support.survey.requested.v1", data, tenant_id=call.tenant_id, subject=ticket.id
+        ),
+    )
+    if ticket.channel == "email" and ticket.requester_email:
+        from support_service.csat.mail import queue_survey_mail
+
+        await queue_survey_mail(call, ticket, data.path)
     return survey
 
 

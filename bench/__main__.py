@@ -33,7 +33,7 @@ PROXY_TARGETS = ["upstream", "gateway"]
 RUNS: list[tuple[str, list[str], list[str]]] = [
     ("relay.py", ["--events", "50000"], ["--events", "5000", "--rounds", "1"]),
     ("propagation.py", ["--rate", "500", "--seconds", "20"], ["--rate", "500", "--seconds", "4"]),
-    ("olap.py", ["--rows", "2000000"], ["--rows", "200000"]),
+    ("olap.py", [], ["--rows", "200000", "--requests", "10", "--events", "2000"]),
     ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1", "--targets", *PROXY_TARGETS]),
     ("read_path.py", [], ["--contacts", "1000", "--duration", "3", "--rounds", "1"]),
     ("import_contacts.py", ["--rows", "100000"], ["--rows", "5000"]),

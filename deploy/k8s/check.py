@@ -23,6 +23,7 @@ import functools
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class Report:
     """What one run found."""
 
     validated: int = 0
+    by_crd: Counter[str] = field(default_factory=Counter)
+    """Of the valid objects, those checked against ``deploy/k8s/crds``, by kind."""
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -156,6 +159,8 @@ def check_overlay(
             report.errors.append(f"{name}: {problem}")
         else:
             report.validated += 1
+            if (obj["apiVersion"], obj["kind"]) in crds:
+                report.by_crd[obj["kind"]] += 1
 
 
 def hadolint(dockerfile: Path, report: Report) -> None:
@@ -220,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped  {skipped}")
     for error in report.errors:
         print(f"FAILED   {error}")
+    if report.by_crd:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(report.by_crd.items()))
+        print(f"checked against deploy/k8s/crds: {kinds}")
     print(
         f"deploy-check: {report.validated} objects valid, {len(report.skipped)} skipped, "
         f"{len(report.errors)} errors (Kubernetes {KUBERNETES_VERSION}, strict)"

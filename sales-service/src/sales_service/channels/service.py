@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from sales_service.channels.models import DealRegistration, Partner
 from sales_service.channels.schemas import PartnerRead, PartnerWrite, RegistrationWrite
-from sales_service.common.events import SOURCE, lifecycle_events
+from sales_service.common.events import about, lifecycle_events
 
 OPEN = ("pending", "approved")
 
@@ -140,10 +140,4 @@ def _event(registration: DealRegistration) -> Any:
         status=registration.status,
         conflicts_with=registration.conflicts_with,
     )
-    return SOURCE.event(
-        "crm.sales.deal_registration.submitted.v1",
-        data,
-        tenant_id=registration.tenant_id,
-        subject=registration.id,
-        sequence=registration.version,
-    )
+    return about("crm.sales.deal_registration.submitted.v1", registration, data)

@@ -9,19 +9,13 @@ from crm_proto import CloudEvent
 from crm_proto.events import activity, sales
 from pydantic import BaseModel
 
-from sales_service.common.events import SOURCE
+from sales_service.common.events import about
 from sales_service.deals.models import Deal
 from sales_service.pipelines.models import Stage
 
 
 def _event(name: str, deal: Deal, data: BaseModel, sequence: int | None = None) -> CloudEvent:
-    return SOURCE.event(
-        f"crm.sales.deal.{name}.v1",
-        data,
-        tenant_id=deal.tenant_id,
-        subject=deal.id,
-        sequence=deal.version if sequence is None else sequence,
-    )
+    return about(f"crm.sales.deal.{name}.v1", deal, data, sequence=sequence)
 
 
 def _money(deal: Deal) -> dict[str, Any]:

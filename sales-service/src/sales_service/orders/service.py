@@ -19,7 +19,7 @@ from crm_proto.events import sales
 from crm_proto.money import Money
 from pydantic import TypeAdapter, ValidationError
 
-from sales_service.common.events import SOURCE
+from sales_service.common.events import SOURCE, about
 from sales_service.orders import ledger
 from sales_service.orders.models import LedgerEntry, Order
 from sales_service.orders.repository import OrderRepository
@@ -48,13 +48,7 @@ def created_event(order: Order) -> Any:
         total=order.total,
         ordered_at=order.ordered_at,
     )
-    return SOURCE.event(
-        "crm.sales.order.created.v1",
-        data,
-        tenant_id=order.tenant_id,
-        subject=order.id,
-        sequence=order.version,
-    )
+    return about("crm.sales.order.created.v1", order, data)
 
 
 async def place(call: Call, order: Order) -> Order:

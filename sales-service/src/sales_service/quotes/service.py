@@ -25,7 +25,7 @@ from crm_proto.money import CurrencyMismatch, Money
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sales_service.channels.service import PartnerRepository, channel_level
-from sales_service.common.events import SOURCE
+from sales_service.common.events import about
 from sales_service.configuration import service as configurations
 from sales_service.deals import events as deal_events
 from sales_service.deals.models import Deal, DealLineItem
@@ -124,13 +124,7 @@ def created_event(quote: Quote) -> Any:
         revision=quote.revision,
         total=quote.total,
     )
-    return SOURCE.event(
-        "crm.sales.quote.created.v1",
-        data,
-        tenant_id=quote.tenant_id,
-        subject=quote.id,
-        sequence=quote.version,
-    )
+    return about("crm.sales.quote.created.v1", quote, data)
 
 
 async def create(call: Call, data: QuoteWrite) -> Quote:
@@ -232,13 +226,7 @@ def _decided(quote: Quote, deal: Deal) -> Any:
         contact_id=deal.contact_id,
         account_id=deal.account_id,
     )
-    return SOURCE.event(
-        "crm.sales.quote.decided.v1",
-        data,
-        tenant_id=quote.tenant_id,
-        subject=quote.id,
-        sequence=quote.version,
-    )
+    return about("crm.sales.quote.decided.v1", quote, data)
 
 
 async def send(call: Call, quote_id: UUID, if_match: str | None) -> Quote:
@@ -271,13 +259,7 @@ async def send(call: Call, quote_id: UUID, if_match: str | None) -> Quote:
     )
     await emit(
         call.session,
-        SOURCE.event(
-            "crm.sales.quote.sent.v1",
-            data,
-            tenant_id=quote.tenant_id,
-            subject=quote.id,
-            sequence=quote.version,
-        ),
+        about("crm.sales.quote.sent.v1", quote, data),
     )
     return quote
 

@@ -7,18 +7,12 @@ from crm_proto import CloudEvent
 from crm_proto.events import activity, sales
 from pydantic import BaseModel
 
-from sales_service.common.events import SOURCE
+from sales_service.common.events import about
 from sales_service.tasks.models import Task
 
 
 def _event(name: str, task: Task, data: BaseModel, sequence: int | None = None) -> CloudEvent:
-    return SOURCE.event(
-        f"crm.sales.task.{name}.v1",
-        data,
-        tenant_id=task.tenant_id,
-        subject=task.id,
-        sequence=task.version if sequence is None else sequence,
-    )
+    return about(f"crm.sales.task.{name}.v1", task, data, sequence=sequence)
 
 
 class TaskEvents:

@@ -71,8 +71,8 @@ fmt: install ## format and auto-fix with ruff
 schemas: install ## regenerate proto/schemas from the event models
 	$(UV) run --no-sync python -m crm_proto.generate
 
-bench: install ## run the benchmarks in bench/, each printing ratios to a raw baseline
-	$(UV) run --no-sync python -m bench $(BENCH_ARGS)
+bench: install ## run every benchmark in bench/: one table of ratios to same-run baselines in .data/bench/latest.md (QUICK=1: small sizes, < 5 min)
+	$(UV) run --no-sync python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 deploy-check: install ## render and validate the Kubernetes overlays, lint the Dockerfile, check our rules
 	$(UV) run --no-sync python deploy/k8s/check.py

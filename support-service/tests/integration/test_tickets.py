@@ -111,3 +111,28 @@ async def test_a_file_is_attached_listed_and_downloaded_by_its_tickets_tenant_on
         f"{url}/attachments", params={"filename": "x", "message_id": str(uuid4())}, content=b"x"
     )
     assert stray.status_code == 422
+
+
+async def test_tickets_are_searched_by_filter_groups_and_bad_searches_are_422(
+    api: httpx.AsyncClient,
+) -> None:
+    for subject, priority, tags in (("A", "urgent", ["vip"]), ("B", "low", []),
+                                    ("C", "high", ["vip", "db"])):  # fmt: skip
+        await api.post("/v1/tickets", json={"subject": subject, "priority": priority,
+                                            "tags": tags})  # fmt: skip
+    body = {
+        "filter_groups": [
+            {"filters": [{"field": "priority", "operator": "in", "value": ["urgent", "high"]},
+                         {"field": "tags", "operator": "contains", "value": "db"}]},
+            {"filters": [{"field": "priority", "operator": "eq", "value": "low"}]},
+        ],
+        "sort": "number",
+    }  # fmt: skip
+    found = await api.post("/v1/tickets/search", json=body)
+    assert found.status_code == 200, found.text
+    assert [t["subject"] for t in found.json()["data"]] == ["B", "C"]
+    bad = {"filter_groups": [{"filters": [{"field": "nope", "operator": "eq", "value": 1}]}]}
+    refused = await api.post("/v1/tickets/search", json=bad)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"].startswith(
+        "filter_groups[0]"
+    )

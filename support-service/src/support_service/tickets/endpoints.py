@@ -5,15 +5,16 @@ from uuid import UUID
 
 from crm_chassis.crud import CallDep
 from crm_chassis.http import IfMatchDep
-from crm_chassis.openapi import MERGE_PATCH
+from crm_chassis.openapi import MERGE_PATCH, inline_schema
 from crm_chassis.orm import utcnow
 from crm_chassis.pagination import Page, PageParamsDep
+from crm_chassis.search import SearchRequest, parse_request
 from fastapi import APIRouter, Body, Query, Response, status
 
 from support_service.deps import READ, WRITE
 from support_service.sla import service as sla
 from support_service.sla.explain import SlaRead, explain
-from support_service.tickets import service
+from support_service.tickets import search, service
 from support_service.tickets.schemas import (
     AssignRequest,
     HistoryRead,
@@ -26,6 +27,12 @@ from support_service.tickets.schemas import (
 from support_service.tickets.service import VIEW
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+SEARCH_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": inline_schema(SearchRequest)}},
+    }
+}
 
 
 @router.post("", status_code=201, response_model=TicketRead, dependencies=WRITE)
@@ -40,6 +47,15 @@ async def list_tickets(
 ) -> Response:
     """Tickets, filtered by status, queue, assignee, requester or priority."""
     return VIEW.page(call.actor, *await service.page(call, page, filters))
+
+
+@router.post("/search", response_model=Page[TicketRead], dependencies=READ,
+             openapi_extra=SEARCH_BODY)  # fmt: skip
+async def search_tickets(call: CallDep, body: Annotated[Any, Body()] = None) -> Response:
+    """Tickets by filter groups (OR of ANDs over the declared fields), keyset-paged."""
+    request = parse_request(body)
+    VIEW.check_readable(call.actor, request.fields_named())
+    return VIEW.page(call.actor, *await search.search(call, request))
 
 
 @router.get("/{id:uuid}", response_model=TicketRead, dependencies=READ)

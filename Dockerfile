@@ -25,7 +25,8 @@ RUN uv sync --locked --no-dev --no-editable \
 # -- runtime: the interpreter, the environment and the migrations; no uv, pip or compiler -
 FROM python:3.11-slim-bookworm
 RUN python -m pip uninstall --yes --quiet pip setuptools wheel \
-    && useradd --uid 10001 --user-group --no-create-home --home-dir /tmp crm
+    && groupadd --gid 10001 crm \
+    && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp crm
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 # Migrations for the Jobs: one alembic.ini (a section per app), the shared script

@@ -115,3 +115,21 @@ async def test_solving_an_email_ticket_mails_the_survey_link(
     link = next(w for w in text.split() if "/v1/surveys/" in w)
     path = link[link.index("/v1/surveys/") :]
     assert (await anonymous.get(path)).json()["ticket_subject"] == "Thanks"
+
+
+async def test_an_emails_attachments_are_kept_with_its_ticket(api: httpx.AsyncClient) -> None:
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["Subject"], mail["Message-ID"] = "d@example.org", "Logs", "<d1@x.org>"
+    mail.set_content("See the log.")
+    mail.add_attachment(b"boom\n", maintype="text", subtype="plain", filename="error.log")
+    first = await inbound(api, mail.as_bytes())
+    url = f"/v1/tickets/{first['ticket_id']}"
+    (attachment,) = (await api.get(f"{url}/attachments")).json()
+    assert (
+        attachment["filename"] == "error.log" and attachment["message_id"] == first["message"]["id"]
+    )
+    content = await api.get(f"{url}/attachments/{attachment['id']}/content")
+    assert content.content == b"boom\n"
+    assert [m["body"] for m in (await api.get(f"{url}/messages")).json()] == ["See the log."]

@@ -3,7 +3,6 @@ chassis object store under a key the service chooses."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
@@ -11,24 +10,20 @@ from uuid import UUID
 
 from crm_chassis.crud import CallDep
 from crm_chassis.errors import NotFound, PayloadTooLarge, ValidationFailed
-from crm_chassis.ids import new_id
 from crm_chassis.middleware import body_limit
-from crm_chassis.outbox import emit
 from crm_chassis.storage import ObjectMissing, ObjectStore
-from crm_proto.events import support
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from support_service.attachments.models import TicketAttachment
+from support_service.attachments.service import store_attachment
 from support_service.deps import READ, WRITE
-from support_service.events import SOURCE
 from support_service.tickets.repository import TicketMessageRepository, TicketRepository
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 MAX_BYTES = 25 * 1024**2
-_SAFE_NAME = re.compile(r"[^\w .()-]")
 
 
 class AttachmentRead(BaseModel):
@@ -74,30 +69,11 @@ async def upload_attachment(
                 "message_id is not a message of this ticket",
                 errors=[{"field": "message_id", "message": "not found"}],
             )
-    store: ObjectStore = request.app.state.object_store
-    attachment_id = new_id()
-    key = f"{call.tenant_id}/tickets/{attachment_id}"
-    content_type = request.headers.get("content-type", "application/octet-stream")[:255]
-    size = await store.put_stream(key, _limited(request), content_type=content_type)
-    attachment = TicketAttachment(
-        id=attachment_id,
-        tenant_id=call.tenant_id,
-        ticket_id=ticket.id,
-        message_id=message_id,
-        filename=_SAFE_NAME.sub("_", filename),
-        content_type=content_type,
-        size=size,
-        key=key,
-        created_by=call.actor.user_id,
-    )
-    call.session.add(attachment)
-    await call.session.flush()
-    added = support.TicketAttachmentAdded(
-        ticket_id=ticket.id, attachment_id=attachment.id, message_id=message_id,
-        filename=attachment.filename, content_type=content_type, size=size,
+    attachment = await store_attachment(
+        call, request.app.state.object_store, ticket.id, filename=filename,
+        content_type=request.headers.get("content-type", "application/octet-stream"),
+        chunks=_limited(request), message_id=message_id,
     )  # fmt: skip
-    await emit(call.session, SOURCE.event("crm.support.ticket.attachment_added.v1", added,
-                                          tenant_id=call.tenant_id, subject=ticket.id))  # fmt: skip
     return AttachmentRead.model_validate(attachment)
 
 

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/inbound", tags=["email"])
 async def inbound_email(request: Request, call: CallDep) -> Response:
     """A raw RFC 5322 message, as a mail provider's inbound hook delivers it: it threads
     onto the ticket it answers, or opens one (201); a message already taken is 200."""
-    received = await receive(call, await request.body())
+    received = await receive(call, await request.body(), request.app.state.object_store)
     body = {
         "ticket_id": str(received.ticket.id),
         "threaded": received.threaded,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
 from crm_chassis.crud import Call
+from crm_chassis.storage import ObjectStore
 from sqlalchemy import select
 
+from support_service.attachments.service import store_attachment
 from support_service.email.parsing import Inbound, parse
 from support_service.sla import service as sla
 from support_service.tickets import service as tickets
@@ -24,7 +27,7 @@ class Received:
     duplicate: bool = False
 
 
-async def receive(call: Call, raw: bytes) -> Received:
+async def receive(call: Call, raw: bytes, store: ObjectStore | None = None) -> Received:
     """Thread ``raw`` onto the ticket it answers (by In-Reply-To / References, or a
     ``[#number]`` in the subject from the requester), else open a ticket. A message
     delivered twice (providers retry) is taken once."""
@@ -44,8 +47,16 @@ async def receive(call: Call, raw: bytes) -> Received:
     message = await tickets.add_customer_message(
         call, ticket, mail.body, from_address=mail.sender, message_id=mail.message_id
     )
+    for filename, content_type, content in mail.attachments if store is not None else ():
+        await store_attachment(call, store, ticket.id, filename=filename,
+                               content_type=content_type, chunks=_once(content),
+                               message_id=message.id)  # fmt: skip
     await sla.refresh(call, ticket)
     return Received(ticket, message, threaded=threaded)
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 async def _by_message_id(call: Call, message_id: str) -> TicketMessage | None:

@@ -27,6 +27,8 @@ class Inbound:
     body: str
     ticket_number: int | None
     """A ``[#123]`` reference in the subject, for clients that drop the headers."""
+    attachments: list[tuple[str, str, bytes]]
+    """(filename, content type, content) of each attached file."""
 
 
 def parse(raw: bytes) -> Inbound:
@@ -56,6 +58,7 @@ def parse(raw: bytes) -> Inbound:
         subject=subject[:500],
         body=_text(message),
         ticket_number=int(number.group(1)) if number else None,
+        attachments=_attachments(message),
     )
 
 
@@ -69,6 +72,15 @@ def _text(message: EmailMessage) -> str:
         payload = part.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     return str(content).strip() or "(empty message)"
+
+
+def _attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    found = []
+    for part in message.iter_attachments():
+        content = part.get_payload(decode=True)
+        if isinstance(content, bytes):
+            found.append((part.get_filename() or "attachment", part.get_content_type(), content))
+    return found
 
 
 def recipients(message: EmailMessage) -> list[str]:

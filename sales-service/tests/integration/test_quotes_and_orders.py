@@ -274,3 +274,24 @@ async def test_orders_import_idempotently_per_item_and_the_ledger_runs(api, even
         "crm.sales.order.created.v1", predicate=lambda e: e["data"]["external_id"] == "shop-3"
     )
     await event_capture.wait_for("crm.sales.ledger.entry_posted.v1")
+
+
+async def test_imported_orders_events_are_exactly_the_proto_models(api, event_capture):
+    from crm_proto import payload_model
+
+    account = str(uuid4())
+    item = {
+        "external_id": "erp-1",
+        "account_id": account,
+        "currency": "JPY",
+        "channel_level": "2-level",
+        "partner_id": str(uuid4()),
+        "lines": [{"name": "x", "quantity": "3", "unit_price": money("333", "JPY")}],
+    }
+    assert (await api.post("/v1/orders/batch", json={"items": [item]})).status_code == 200
+    for type_ in ("crm.sales.order.created.v1", "crm.sales.ledger.entry_posted.v1"):
+        event = await event_capture.wait_for(type_)
+        model = payload_model(type_).model_validate(event["data"])  # extra fields forbidden
+        assert model.model_dump(mode="json") == event["data"]
+    order = (await event_capture.wait_for("crm.sales.order.created.v1"))["data"]
+    assert order["total"] == money("999", "JPY") and order["channel_level"] == "2-level"

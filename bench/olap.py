@@ -67,10 +67,11 @@ def fill(path: Path, rows: int) -> None:
         )
         conn.execute(
             "INSERT INTO fact_order (tenant_id, order_id, contact_id, ordered_at, total, "
-            "currency, status) SELECT ?::UUID, uuid(), ids.contact_id, "
-            "TIMESTAMPTZ '2022-01-01' + to_seconds(i * 7 % 126144000), "
-            "(10 + i % 990)::DECIMAL(19,4), 'EUR', 'placed' "
-            "FROM range(?) t(i) JOIN ids ON ids.n = i % 200000",
+            "currency, status, date_key) SELECT ?::UUID, uuid(), ids.contact_id, at, "
+            "(10 + i % 990)::DECIMAL(19,4), 'EUR', 'placed', CAST(at AS DATE) FROM ("
+            "SELECT i, TIMESTAMPTZ '2022-01-01' + to_seconds(i * 7 % 126144000) AS at "
+            "FROM range(?) t(i)) t "
+            "JOIN ids ON ids.n = i % 200000",
             [str(TENANT), rows],
         )
         conn.execute("CHECKPOINT")

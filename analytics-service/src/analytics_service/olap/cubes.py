@@ -56,13 +56,17 @@ class Cube:
         return None
 
 
-def _dates(column: str) -> tuple[Dimension, ...]:
+def _dates(label: str) -> tuple[Dimension, ...]:
+    """The date hierarchy through ``dim_date`` (joined as ``d`` on the fact's date_key)."""
     return (
-        Dimension("date.year", f"year({column})", "calendar year"),
-        Dimension("date.quarter", f"strftime({column}, '%Y') || '-Q' || quarter({column})"),
-        Dimension("date.month", f"strftime({column}, '%Y-%m')"),
-        Dimension("date.day", f"CAST({column} AS DATE)"),
+        Dimension("date.year", "d.year", f"calendar year {label} (UTC)"),
+        Dimension("date.quarter", "d.quarter_label", "2026-Q1"),
+        Dimension("date.month", "d.month_label", "2026-01"),
+        Dimension("date.day", "d.date_key"),
     )
+
+
+_DAY = " JOIN dim_date d ON d.date_key = f.date_key"
 
 
 DATE_LEVELS = ("date.year", "date.quarter", "date.month", "date.day")
@@ -82,7 +86,7 @@ CUBES: dict[str, Cube] = {
         Cube(
             name="deals",
             description="Deals (opportunities) by the day they were created",
-            source="fact_deal f" + _CONTACT_GEO,
+            source="fact_deal f" + _DAY + _CONTACT_GEO,
             measures=(
                 Measure("deals", "count(*)", "count"),
                 Measure("open_value", "sum(f.amount) FILTER (WHERE f.status = 'open')", "money"),
@@ -105,7 +109,7 @@ CUBES: dict[str, Cube] = {
                 ),
             ),
             dimensions=(
-                *_dates("f.created_at"),
+                *_dates("created"),
                 *_GEO,
                 Dimension("stage", "f.stage"),
                 Dimension("status", "f.status"),
@@ -119,7 +123,7 @@ CUBES: dict[str, Cube] = {
         Cube(
             name="orders",
             description="Orders by the day they were placed",
-            source="fact_order f" + _CONTACT_GEO,
+            source="fact_order f" + _DAY + _CONTACT_GEO,
             measures=(
                 Measure("orders", "count(*)", "count"),
                 Measure("revenue", "sum(f.total)", "money"),
@@ -127,7 +131,7 @@ CUBES: dict[str, Cube] = {
                 Measure("customers", "count(DISTINCT f.contact_id)", "count"),
             ),
             dimensions=(
-                *_dates("f.ordered_at"),
+                *_dates("ordered"),
                 *_GEO,
                 Dimension("status", "f.status"),
                 Dimension("owner", "f.owner_id::VARCHAR"),
@@ -138,14 +142,14 @@ CUBES: dict[str, Cube] = {
         Cube(
             name="order_lines",
             description="Order lines: what was sold",
-            source="fact_order_line f" + _CONTACT_GEO,
+            source="fact_order_line f" + _DAY + _CONTACT_GEO,
             measures=(
                 Measure("lines", "count(*)", "count"),
                 Measure("quantity", "sum(f.quantity)", "number"),
                 Measure("revenue", "sum(f.amount)", "money"),
             ),
             dimensions=(
-                *_dates("f.ordered_at"),
+                *_dates("ordered"),
                 *_GEO,
                 Dimension("product", "coalesce(f.product_name, f.product_id::VARCHAR)"),
                 Dimension("currency", "f.currency"),
@@ -156,7 +160,7 @@ CUBES: dict[str, Cube] = {
         Cube(
             name="tickets",
             description="Support tickets by the day they were opened",
-            source="fact_ticket f",
+            source="fact_ticket f" + _DAY,
             measures=(
                 Measure("tickets", "count(*)", "count"),
                 Measure("resolved", "count(f.resolved_at)", "count"),
@@ -176,7 +180,7 @@ CUBES: dict[str, Cube] = {
                 Measure("csat", "avg(f.csat)"),
             ),
             dimensions=(
-                *_dates("f.created_at"),
+                *_dates("opened"),
                 Dimension("priority", "f.priority"),
                 Dimension("channel", "f.channel"),
                 Dimension("status", "f.status"),
@@ -187,13 +191,13 @@ CUBES: dict[str, Cube] = {
         Cube(
             name="touches",
             description="Marketing touchpoints (sends, opens, clicks, visits)",
-            source="fact_touch f",
+            source="fact_touch f" + _DAY,
             measures=(
                 Measure("touches", "count(*)", "count"),
                 Measure("contacts", "count(DISTINCT f.contact_id)", "count"),
             ),
             dimensions=(
-                *_dates("f.occurred_at"),
+                *_dates("touched"),
                 Dimension("channel", "f.channel"),
                 Dimension("kind", "f.kind"),
                 Dimension("campaign", "f.campaign_id::VARCHAR"),

@@ -27,7 +27,7 @@ import pandas as pd
 from crm_proto import CloudEvent
 
 from analytics_service.warehouse.mapping import KEEP_FIRST, SCD_KEYS, Row, rows_of
-from analytics_service.warehouse.schema import TABLES, UPSERT_KEYS
+from analytics_service.warehouse.schema import FACT_DATES, TABLES, UPSERT_KEYS
 
 _ERASED = "crm.contacts.contact.erased"
 
@@ -76,6 +76,11 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, An
     if not rows:
         return
     names = columns_of(table)
+    dated = FACT_DATES.get(table)
+    if dated is not None:
+        for row in rows:
+            when = row.get(dated)
+            row["date_key"] = when.astimezone(UTC).date() if when is not None else None
     frame = pd.DataFrame(
         [[_plain(row.get(n)) for n in names] for row in rows], columns=names, dtype=object
     )

@@ -67,9 +67,9 @@ def fill(path: Path, rows: int) -> None:
         )
         conn.execute(
             "INSERT INTO fact_order (tenant_id, order_id, contact_id, ordered_at, total, "
-            "currency, status, date_key) SELECT ?::UUID, uuid(), ids.contact_id, at, "
-            "(10 + i % 990)::DECIMAL(19,4), 'EUR', 'placed', CAST(at AS DATE) FROM ("
-            "SELECT i, TIMESTAMPTZ '2022-01-01' + to_seconds(i * 7 % 126144000) AS at "
+            "currency, status, date_key) SELECT ?::UUID, uuid(), ids.contact_id, t.ts, "
+            "(10 + i % 990)::DECIMAL(19,4), 'EUR', 'placed', CAST(t.ts AS DATE) FROM ("
+            "SELECT i, TIMESTAMPTZ '2022-01-01' + to_seconds(i * 7 % 126144000) AS ts "
             "FROM range(?) t(i)) t "
             "JOIN ids ON ids.n = i % 200000",
             [str(TENANT), rows],

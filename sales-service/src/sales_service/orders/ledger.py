@@ -15,6 +15,7 @@ from crm_chassis.crud import Call
 from crm_chassis.ids import new_id
 from crm_chassis.money import canonical
 from crm_chassis.outbox import emit
+from crm_chassis.outbox_bulk import raw_connection
 from crm_chassis.repository import RowsRepository
 from crm_proto import CloudEvent
 from crm_proto.events import sales
@@ -62,9 +63,17 @@ class LedgerRepository(RowsRepository[LedgerEntry]):
         result = await self.session.execute(stmt, rows)
         return {(a, c): Decimal(b) for a, c, b in result.all()}
 
-    async def insert_many(self, rows: list[dict[str, object]]) -> None:
+    async def copy_many(self, rows: list[dict[str, object]]) -> None:
+        """COPY entries (all columns but ``position``, which the identity gives, in the
+        order of the rows: the order of their running balances)."""
         if rows:
-            await self.session.execute(insert(LedgerEntry).execution_options(), rows)
+            columns = list(rows[0])
+            conn = await raw_connection(self.session)
+            await conn.copy_records_to_table(
+                LedgerEntry.__tablename__,
+                records=[tuple(row[c] for c in columns) for row in rows],
+                columns=columns,
+            )
 
     async def of_account(self, account_id: UUID, limit: int = 500) -> list[LedgerEntry]:
         stmt = self.select().where(LedgerEntry.account_id == account_id)

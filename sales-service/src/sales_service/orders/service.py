@@ -129,8 +129,10 @@ async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
             }
         )
     repo = OrderRepository(call.session, call.actor)
-    inserted = await repo.insert_new(rows)
-    earlier = await repo.ids_by_external([e for e in valid if e not in inserted])
+    earlier = await repo.ids_by_external(list(valid))
+    rows = [r for r in rows if r["external_id"] not in earlier]
+    await repo.copy_new(rows)
+    inserted = {r["external_id"]: r["id"] for r in rows}
     for external_id, (index, _) in valid.items():
         if external_id in inserted:
             results.append(
@@ -147,8 +149,7 @@ async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
                     external_id=external_id,
                 )
             )
-    new_rows = [r for r in rows if r["external_id"] in inserted]
-    await _post_and_announce(call, new_rows, now)
+    await _post_and_announce(call, rows, now)
     return sorted(results, key=lambda r: r.index)
 
 
@@ -205,7 +206,7 @@ async def _post_and_announce(call: Call, rows: list[dict[str, Any]], now: Any) -
             },
             subject=row["account_id"],
         )
-    await repo.insert_many(entries)
+    await repo.copy_many(entries)
     await copy_events(call.session, bulk)
 
 

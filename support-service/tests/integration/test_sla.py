@@ -176,3 +176,21 @@ async def test_an_ola_times_the_second_line_from_the_handover_to_its_note(
     assert metric(await sla_of(api, url), "first_reply", "ola")["state"] == "fulfilled"
     # the customer's first reply is still owed: a note is no reply to them
     assert (await sla_of(api, url))["sla"] == []  # no SLA policy here
+
+
+async def test_raising_the_priority_rematches_and_a_queues_calendar_times_the_policy(
+    api: httpx.AsyncClient,
+) -> None:
+    calendar = await office_calendar(api, name="Queue hours")
+    queue = await api.post("/v1/queues", json={"name": "L1", "calendar_id": calendar["id"]})
+    await standard_policy(api, None)  # no calendar of its own: the queue's applies
+    body = {"subject": "Slow", "queue_id": queue.json()["id"]}
+    url = (await api.post("/v1/tickets", json=body)).headers["location"]
+    first = metric(await sla_of(api, url), "first_reply")
+    assert first["clock"] == "Queue hours" and first["target_seconds"] == "14400.000000"
+    assert (await api.patch(url, json={"priority": "urgent"})).status_code == 200
+    first = metric(await sla_of(api, url), "first_reply")
+    assert first["target_seconds"] == "3600.000000"
+    assert [m["ended_by"] for m in first["history"]] == ["retargeted"]
+    history = (await api.get(f"{url}/history")).json()
+    assert [e["data"]["to"] for e in history if e["kind"] == "priority"] == ["urgent"]

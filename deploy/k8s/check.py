@@ -37,7 +37,8 @@ import yaml
 from kubernetes_validate.utils import SchemaNotFoundError
 
 KUBERNETES_VERSION = "1.33"
-"""The oldest Kubernetes the manifests must apply to (matchLabelKeys, sidecars: 1.33)."""
+"""The oldest Kubernetes the manifests are checked against (its schemas are stricter than
+later ones where fields were added since)."""
 
 Object = dict[str, Any]
 

@@ -125,3 +125,26 @@ async def test_bad_rules_are_422_and_another_tenants_segment_is_404(api, other_a
     assert (await other_api.get(url)).status_code == 404
     assert (await other_api.get(f"{url}/members")).status_code == 404
     assert (await api.get(f"/v1/segments/{uuid4()}/count")).status_code == 404
+
+
+async def test_a_new_rule_replaces_the_old_one_whole_and_is_evaluated(
+    api, tenant, publish, projected
+):
+    tagged = snapshot(tags=["vip"], lifecycle_stage="customer")
+    await publish(contact_event(tenant, tagged))
+    await projected(tagged.id)
+    created = await api.post("/v1/segments", json={"name": "Switch", "rule": LEADS})
+    url, etag = created.headers["location"], created.headers["etag"]
+    stale = await api.patch(url, json={"rule": {"tag": "vip"}}, headers={"If-Match": '"9"'})
+    assert stale.status_code == 412
+    patched = await api.patch(url, json={"rule": {"tag": "vip"}}, headers={"If-Match": etag})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["rule"] == {"tag": "vip"}
+    segment_id = created.json()["id"]
+
+    async def switched() -> None:
+        assert await members(api, segment_id) == {str(tagged.id)}
+
+    await eventually(switched)
+    assert (await api.delete(url)).status_code == 204
+    assert (await api.get(f"{url}/count")).status_code == 404

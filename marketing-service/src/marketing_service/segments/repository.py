@@ -9,7 +9,7 @@ from uuid import UUID
 
 from crm_chassis.auth import Actor
 from crm_chassis.repository import TenantRepository, visibility_clause
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,9 @@ from marketing_service.segments.compiler import compile_rule
 from marketing_service.segments.models import Segment
 from marketing_service.segments.models import SegmentMember as M
 from marketing_service.segments.rules import Rule
+
+ANALYZE_AFTER = 10_000
+"""Membership changes past which the table's statistics are refreshed at once."""
 
 
 class SegmentRepository(TenantRepository[Segment]):
@@ -58,10 +61,14 @@ async def reevaluate(
     contacts that entered and those that left."""
     match = matching(tenant_id, rule, now).cte("matching").prefix_with("MATERIALIZED")
     held = [M.tenant_id == tenant_id, M.segment_id == segment_id]
-    # Anti-joins both ways: only the difference is written (ON CONFLICT on every member
-    # would probe and lock each one).
+    current = select(M.contact_id).where(*held).cte("current").prefix_with("MATERIALIZED")
+    # One scan of the contacts, one of the members, and anti-joins both ways: only the
+    # difference is written (ON CONFLICT on every member would probe and lock each one).
     new = select(literal(tenant_id), literal(segment_id), match.c.id, literal(now)).where(
-        ~select(M.contact_id).where(*held, M.contact_id == match.c.id).exists()
+        ~select(current.c.contact_id).where(current.c.contact_id == match.c.id).exists()
+    )
+    gone = select(current.c.contact_id).where(
+        ~select(match.c.id).where(match.c.id == current.c.contact_id).exists()
     )
     entered = (
         insert(M)
@@ -70,16 +77,19 @@ async def reevaluate(
         .returning(M.contact_id)
         .cte("entered")
     )
-    left = (
-        delete(M)
-        .where(*held, ~select(match.c.id).where(match.c.id == M.contact_id).exists())
-        .returning(M.contact_id)
-        .cte("left")
-    )
+    left = delete(M).where(*held, M.contact_id.in_(gone)).returning(M.contact_id).cte("left")
     stmt = select(literal("entered").label("change"), entered.c.contact_id).union_all(
         select(literal("left"), left.c.contact_id)
     )
+    # Hash anti-joins, whatever the statistics say: right after a bulk change they still
+    # count the members as none, and a nested loop over the CTE (which has no index)
+    # would compare every member with every match.
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
     rows = (await session.execute(stmt)).all()
+    await session.execute(text("RESET enable_nestloop"))
+    if len(rows) >= ANALYZE_AFTER:
+        # Later plans (and the next evaluation's) see the new size of the membership.
+        await session.execute(text("ANALYZE segment_members"))
     await session.execute(
         update(Segment)
         .where(Segment.id == segment_id)

@@ -19,8 +19,6 @@ import pandas as pd
 from fastapi import Query
 from fastapi.responses import Response
 
-from analytics_service.exports.charts import chart
-
 Format = Literal["json", "csv", "parquet", "png", "svg"]
 FormatDep = Annotated[Format, Query(alias="format")]
 
@@ -73,6 +71,8 @@ def encode(
     if fmt == "parquet":
         return to_parquet(rows, columns), MEDIA[fmt]
     if fmt in ("png", "svg"):
+        from analytics_service.exports.charts import chart  # matplotlib loads on first use
+
         return chart(
             fmt, title=title, rows=rows, dimensions=dimensions, measures=measures, kind=kind
         ), MEDIA[fmt]

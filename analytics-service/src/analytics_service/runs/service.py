@@ -9,7 +9,7 @@ customer whose segment moved since the previous version (outbox: all or nothing)
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from crm_chassis import tasks
@@ -23,11 +23,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics_service.runs import inputs
-from analytics_service.runs.compute import RUNNERS, NoData, Outcome, json_safe
 from analytics_service.runs.models import ModelRun
 from analytics_service.runs.options import OPTIONS
 from analytics_service.runs.repository import RunRepository
 from analytics_service.runtime import Runtime
+
+if TYPE_CHECKING:
+    from analytics_service.runs.compute import Outcome
 
 KIND = "analytics.model.run"
 SOURCE = EventSource("analytics-service")
@@ -126,14 +128,16 @@ def _segment_events(run: ModelRun, previous: ModelRun | None, outcome: Outcome) 
 
 def run_kind(runtime: Runtime) -> TaskKind:
     async def step(session: AsyncSession, task: Task) -> bool:
+        # The fitting libraries (scikit-learn, statsmodels, scipy, mlxtend) load with the
+        # first run, not with the app: the API starts in a second, not in twenty.
+        from analytics_service.runs.compute import RUNNERS, NoData, json_safe
+
         model = task.params["model"]
         options = OPTIONS[model].model_validate(task.params["options"])
         as_of = options.as_of or task.created_at
         warehouse = runtime.warehouse
         try:
-            outcome: Outcome = await warehouse.run(
-                RUNNERS[model], warehouse, task.tenant_id, as_of, options
-            )
+            outcome = await warehouse.run(RUNNERS[model], warehouse, task.tenant_id, as_of, options)
         except NoData as exc:
             raise TaskFailed(str(exc)) from None
         repo = RunRepository(session, task.tenant_id)

@@ -24,6 +24,7 @@ from crm_gateway.identity.signing import Signer
 from crm_gateway.identity.user_endpoints import router as users_router
 from crm_gateway.limits.breaker import CircuitBreakers
 from crm_gateway.limits.buckets import Buckets, Policy
+from crm_gateway.limits.cors import TenantCorsMiddleware, TenantOrigins
 from crm_gateway.limits.edge import EdgeLimits, EdgeLimitsMiddleware
 from crm_gateway.limits.rate import RateLimitMiddleware
 from crm_gateway.openapi.docs import serve_docs
@@ -92,6 +93,7 @@ def _add_limits(app: FastAPI, settings: GatewaySettings) -> None:
         max_url_bytes=settings.max_url_bytes,
         max_query_params=settings.max_query_params,
     )
+    app.add_middleware(TenantCorsMiddleware)
     app.add_middleware(EdgeLimitsMiddleware, limits=limits)
 
 
@@ -115,6 +117,7 @@ def _startup(settings: GatewaySettings) -> APIRouter:
             threshold=settings.breaker_threshold, open_seconds=settings.breaker_open_seconds
         )
         app.state.buckets = Buckets(app.state.engine)
+        app.state.cors = TenantOrigins()
         app.state.openapi = OpenApiAggregator(
             upstreams,
             ttl_seconds=settings.openapi_cache_seconds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from crm_chassis.db import SessionDep
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from crm_gateway.identity import service
 from crm_gateway.identity.deps import AdminDep, OperatorDep, SettingsDep, SignerDep
@@ -91,9 +91,15 @@ async def create_tenant(
 
 @router.patch("/tenants/{tenant_id}")
 async def update_tenant(
-    tenant_id: UUID, body: TenantUpdate, session: SessionDep, operator: OperatorDep
+    tenant_id: UUID,
+    body: TenantUpdate,
+    session: SessionDep,
+    operator: OperatorDep,
+    request: Request,
 ) -> TenantRead:
     """The operator's settings of a tenant: whether its webhooks may target private
     addresses, its CORS origins."""
     tenant = await service.update_tenant(session=session, tenant_id=tenant_id, data=body)
+    await session.commit()
+    request.app.state.cors.invalidate()  # this replica at once; the others within 30 s
     return TenantRead.model_validate(tenant)

@@ -21,9 +21,10 @@ async def audit_of(client: httpx.AsyncClient, auth: dict[str, str], **filters: A
 async def recorded(client: httpx.AsyncClient, auth: dict[str, str], **filters: Any) -> list[Any]:
     """The entries once there: a row is written just after its response went out."""
     async with asyncio.timeout(10):
-        while not (found := await audit_of(client, auth, **filters)):
+        while True:
+            if found := await audit_of(client, auth, **filters):
+                return found
             await asyncio.sleep(0.05)
-    return found
 
 
 async def test_every_write_is_recorded_with_who_what_and_outcome(

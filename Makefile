@@ -14,7 +14,8 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt bench schemas deploy-check \
-	test-contacts test-sales test-marketing test-support test-analytics test-gateway test-chassis
+	test-contacts test-sales test-marketing test-support test-analytics test-gateway test-chassis \
+	test-faults fuzz
 
 # The test runner: one pytest per package (each with its own PostgreSQL and NATS), a few
 # at a time, longest first; PYTEST_ARGS go to every pytest, CRM_TEST_JOBS sets how many
@@ -57,6 +58,13 @@ test-gateway: install ## the gateway's tests
 
 test-chassis: install ## the chassis', crm-testing's and crm-local's tests
 	$(RUNNER) services deploy/local -- $(PYTEST_ARGS)
+
+test-faults: install ## the fault tests at full size: loads ten times those of `make test`
+	CRM_FAULTS_FULL=1 $(RUNNER) tests/faults -- $(PYTEST_ARGS)
+
+fuzz: install ## schemathesis over every API, the merged one in full, 50 examples per operation
+	CRM_FUZZ_EXAMPLES=$(or $(EXAMPLES),50) CRM_FUZZ_ALL=1 CRM_FUZZ_TIMEOUT=3000 \
+		$(UV) run --no-sync pytest tests/test_api_fuzz.py -q -p no:cacheprovider --timeout 3600 $(PYTEST_ARGS)
 
 lint: install ## ruff (lint and format check) and mypy over the workspace
 	$(UV) run --no-sync ruff check .

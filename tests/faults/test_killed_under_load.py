@@ -14,10 +14,10 @@ from .counting import (
     delivered_events,
     outbox_pending,
 )
-from .load import WriteLoad
+from .load import SCALE, WriteLoad
 
-WRITES = 120
-KILL_AFTER = 40  # definite answers before the kill
+WRITES = 120 * SCALE
+KILL_AFTER = 40 * SCALE  # definite answers before the kill
 
 
 async def test_writes_survive_a_kill_mid_load_exactly_once(

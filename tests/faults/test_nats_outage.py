@@ -14,11 +14,11 @@ from .counting import (
     delivered_events,
     outbox_pending,
 )
-from .load import WriteLoad
+from .load import SCALE, WriteLoad
 
-WRITES = 120
-STOP_AFTER = 30  # definite answers before NATS stops
-START_AFTER = 90  # ... and before it starts again
+WRITES = 120 * SCALE
+STOP_AFTER = 30 * SCALE  # definite answers before NATS stops
+START_AFTER = 90 * SCALE  # ... and before it starts again
 
 
 async def test_the_outbox_drains_once_nats_is_back(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .manifests import named, of_kind
+from .manifests import named, of_kind, workloads
 from .settings_env import app_settings_classes
 
 
@@ -125,3 +125,35 @@ def test_dev_database_urls_point_at_the_databases_dev_creates(rendered):
         assert (parsed.username, parsed.password) == (user, password), key
         assert (parsed.hostname, parsed.port) == ("postgres", service["spec"]["ports"][0]["port"])
         assert parsed.path.lstrip("/") in created, key
+
+
+def test_each_database_admits_every_pool_at_full_scale(rendered):
+    """At the autoscalers' maximum, every process's pool (and overflow) of an app fits in
+    its cluster's max_connections, with a tenth kept for migrations, backups and psql."""
+    objects = rendered["prod"]
+    config = {c["metadata"]["name"]: c.get("data", {}) for c in of_kind(objects, "ConfigMap")}
+    processes = int(config["crm-config"]["WEB_CONCURRENCY"])
+    scale = {
+        h["spec"]["scaleTargetRef"]["name"]: h["spec"]["maxReplicas"]
+        for h in of_kind(objects, "HorizontalPodAutoscaler")
+    }
+    by_package = {cls.__module__.split(".")[0]: app for app, cls in app_settings_classes().items()}
+    needed: dict[str, int] = {}
+    for workload in workloads(objects):
+        if workload.package is None:
+            continue
+        app = by_package[workload.package]
+        name = workload.obj["metadata"]["name"]
+        pods = scale.get(name, workload.obj["spec"].get("replicas", 1))
+        container = workload.app_container
+        assert container is not None
+        data: dict[str, str] = {}
+        for source in container.get("envFrom", []):
+            data |= config[source["configMapRef"]["name"]]
+        prefix = f"CRM_{app.upper()}_"
+        pool = int(data[f"{prefix}DB_POOL_SIZE"]) + int(data.get(f"{prefix}DB_POOL_OVERFLOW", 0))
+        needed[app] = needed.get(app, 0) + pods * processes * pool
+    for app, connections in needed.items():
+        cluster = named(objects, "Cluster", f"crm-{app}-db")
+        limit = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+        assert connections <= 0.9 * limit, f"{app}: {connections} connections, limit {limit}"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import configparser
 import http.server
 import json
+import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -153,3 +156,52 @@ def test_the_health_check_asks_healthz_on_the_configured_port():
         server.server_close()
     # Nothing answers any more: the check fails (and Docker marks the container unhealthy).
     assert subprocess.run(command, env=env, capture_output=True).returncode != 0
+
+
+def image_env() -> dict[str, str]:
+    """The final stage's ENV (the last ENV instruction), as the container gets it."""
+    joined = DOCKERFILE.replace("\\\n", " ")
+    *_, last = re.findall(r"^ENV (.*)$", joined, re.M)
+    return dict(pair.split("=", 1) for pair in last.split())
+
+
+TINY_APP = """
+def create_app():
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+    return app
+"""
+
+
+def test_uvicorn_takes_its_port_and_worker_count_from_the_environment(tmp_path):
+    (tmp_path / "tiny.py").write_text(TINY_APP)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | image_env() | {"UVICORN_PORT": str(port), "UVICORN_HOST": "127.0.0.1"}
+    env |= {"WEB_CONCURRENCY": "2", "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    assert image_env()["WEB_CONCURRENCY"] == "1" and image_env()["UVICORN_HOST"] == "0.0.0.0"
+    server = subprocess.Popen(
+        ["uvicorn", "--factory", "tiny:create_app"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        started = []
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "Started server process" in line:
+                started.append(line)
+            if len(started) == 2:
+                break
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert len(started) == 2  # two worker processes, from WEB_CONCURRENCY

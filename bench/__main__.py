@@ -7,7 +7,7 @@ the same run, is printed and written to ``.data/bench/latest.md`` and ``latest.j
 the machine it ran on.
 
 Sizes are the issue targets; ``--quick`` takes small sizes and a time budget for the whole
-run (under five minutes): each script gets an equal share of what is left (at least 40 s
+run (under five minutes): each script gets an equal share of what is left (at least 90 s
 while it lasts) and is interrupted past it; one that would start after the budget is
 listed as not run. ``--only NAME ...`` runs some scripts.
 """
@@ -49,7 +49,7 @@ RUNS: list[tuple[str, list[str], list[str] | None]] = [  # the issue's targets f
     ("gateway_proxy.py", [], ["--duration", "2", "--rounds", "1", "--targets", *PROXY_TARGETS]),
 ]
 QUICK_BUDGET_SECONDS = 260.0  # the whole quick run, leaving the table and teardown inside 5 min
-QUICK_MIN_SHARE_SECONDS = 40.0  # a script's least time in the quick run, if the budget has it
+QUICK_MIN_SHARE_SECONDS = 90.0  # a script's least time in the quick run, if the budget has it
 FULL_SCRIPT_LIMIT_SECONDS = 3600.0
 GRACE_SECONDS = 20.0  # after SIGINT, before the script's process group is killed
 HELPERS = {"__main__.py", "report.py"}

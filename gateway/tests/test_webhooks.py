@@ -338,3 +338,30 @@ async def test_another_tenants_subscription_is_404_and_scopes_are_needed(
         assert response.status_code == 404, (method, path, response.text)
     listed = (await client.get("/v1/webhooks", headers=other.auth)).json()["data"]
     assert listed == []
+
+
+async def test_a_records_field_level_history_comes_from_its_events(
+    client: httpx.AsyncClient, tenant: Tenant, auth: dict[str, str]
+) -> None:
+    created = await client.post("/v1/teams", headers=tenant.auth, json={"name": "Before"})
+    team = created.json()
+    patched = await client.patch(
+        f"/v1/teams/{team['id']}",
+        headers={**tenant.auth, "If-Match": created.headers["etag"]},
+        json={"name": "After"},
+    )
+    assert patched.status_code == 200, patched.text
+
+    async def both() -> Any:
+        response = await client.get(f"/v1/audit/records/{team['id']}", headers=tenant.auth)
+        return (
+            response.json() if response.status_code == 200 and len(response.json()) == 2 else None
+        )
+
+    first, second = await until(both)
+    assert first["type"] == "crm.gateway.team.created.v1"
+    assert first["changes"]["name"] == {"from": None, "to": "Before"}
+    assert second["changes"] == {"name": {"from": "Before", "to": "After"}}
+    # Another tenant's admin learns nothing about it.
+    other = await client.get(f"/v1/audit/records/{team['id']}", headers=auth)
+    assert other.status_code == 404

@@ -1,5 +1,6 @@
 """Every ORM model of the gateway, imported in one place for Alembic."""
 
+from crm_gateway.audit.history import RecordEvent
 from crm_gateway.audit.models import AuditEntry
 from crm_gateway.base import Base
 from crm_gateway.identity.models import ApiKey, RefreshToken, Role, Team, Tenant, User
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Delivery",
     "RateBucket",
+    "RecordEvent",
     "RefreshToken",
     "Role",
     "SigningKeyRow",

@@ -84,3 +84,32 @@ def test_event_filters_match_exactly_or_by_wildcard() -> None:
     assert matches(["*"], deal)
     assert not matches(["crm.support.*"], deal)
     assert not matches(["crm.sales.deal.created.v2"], deal)
+
+
+def test_a_records_history_lists_each_fields_old_and_new_value() -> None:
+    from datetime import UTC, datetime
+
+    from crm_gateway.audit.history import RecordEvent, history
+
+    def event(type_: str, data: dict[str, object], seq: int) -> RecordEvent:
+        return RecordEvent(
+            subject="r1", event_id=f"e{seq}", type=type_, source="/crm/x",
+            time=datetime(2026, 1, 1, seq, tzinfo=UTC), sequence=seq, data=data,
+        )  # fmt: skip
+
+    rows = [
+        event("crm.x.team.created.v1", {"team": {"id": "r1", "name": "A", "version": 1}}, 1),
+        event(
+            "crm.x.team.updated.v1",
+            {"team": {"id": "r1", "name": "B", "version": 2}, "changed": ["name"]},
+            2,
+        ),
+        event("crm.x.team.deleted.v1", {"id": "r1"}, 3),
+    ]
+    created, updated, deleted = history(rows)
+    assert created["changes"] == {
+        "id": {"from": None, "to": "r1"},
+        "name": {"from": None, "to": "A"},
+    }
+    assert updated["changes"] == {"name": {"from": "A", "to": "B"}}
+    assert deleted["changes"] == {} and deleted["type"].endswith("deleted.v1")

@@ -16,6 +16,7 @@ from crm_chassis.consumer import Batched, Consumer
 from crm_proto import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_gateway.audit.history import keep
 from crm_gateway.webhooks.models import Webhook
 from crm_gateway.webhooks.repository import enabled_of_tenants
 from crm_gateway.webhooks.service import queue
@@ -30,8 +31,10 @@ def matches(filters: Iterable[str], event_type: str) -> bool:
 
 
 async def on_events(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Queue the deliveries of a run of events: one query for the subscriptions of all
-    their tenants, then one insert and one job per match."""
+    """Keep the events that name a record (the audit's change history), and queue the
+    deliveries: one query for the subscriptions of all their tenants, then one insert
+    and one job per match."""
+    await keep(session, events)
     tenants = sorted({UUID(e.tenantid) for e in events})
     by_tenant: dict[str, list[Webhook]] = {}
     for webhook in await enabled_of_tenants(session, tenants):

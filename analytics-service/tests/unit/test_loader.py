@@ -118,3 +118,29 @@ def test_parquet_export_is_partitioned_by_tenant_and_month(warehouse, tmp_path):
     assert counts["fact_order"] == 2
     files = list((tmp_path / "parquet" / "fact_order").rglob("*.parquet"))
     assert files and all(f"tenant_id={tenant}" in str(f) and "month=1" in str(f) for f in files)
+
+
+def test_a_file_of_an_older_schema_is_rebuilt_from_its_own_raw_log(tmp_path):
+    import duckdb
+    from analytics_service.warehouse import upgrade
+
+    tenant = uuid4()
+    path = tmp_path / "old.duckdb"
+    current = Warehouse(path)
+    current.load_now([order(tenant, uuid4(), "12.00"), order(tenant, uuid4(), "3.00")])
+    current.close()
+    # make it look like a file of before: no version, a star table of another shape
+    conn = duckdb.connect(str(path))
+    conn.execute("DROP TABLE warehouse_meta")
+    conn.execute("DROP TABLE fact_order")
+    conn.execute("CREATE TABLE fact_order (tenant_id UUID, total DECIMAL(19,4))")
+    conn.close()
+
+    upgraded = Warehouse(path)
+    assert upgraded.read_now("SELECT sum(total), count(date_key) FROM fact_order").rows == [
+        (Decimal("15.0000"), 2)
+    ]
+    assert count(upgraded, "SELECT count(*) FROM handled_events") == 2
+    upgraded.close()
+    assert upgrade.version_of(path) == upgrade.SCHEMA_VERSION
+    assert (tmp_path / "old.v0.duckdb").exists()

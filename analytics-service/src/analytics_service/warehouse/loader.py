@@ -295,6 +295,30 @@ def _erase(conn: duckdb.DuckDBPyConnection, event: CloudEvent) -> None:
     )
 
 
+#: The raw log's columns as :func:`events_of` reads them (table alias ``r``).
+RAW_COLUMNS = (
+    "r.event_id::VARCHAR, r.tenant_id::VARCHAR, r.type, r.source, r.subject, r.time, "
+    "r.sequence, r.data::VARCHAR"
+)
+
+
+def events_of(rows: Sequence[tuple[Any, ...]]) -> list[CloudEvent]:
+    """Rows of :data:`RAW_COLUMNS` as the CloudEvents they were."""
+    return [
+        CloudEvent(
+            id=r[0],
+            tenantid=r[1],
+            type=r[2],
+            source=r[3],
+            subject=r[4],
+            time=r[5],
+            sequence=r[6],
+            data=json.loads(r[7]),
+        )
+        for r in rows
+    ]
+
+
 def load(conn: duckdb.DuckDBPyConnection, events: Sequence[CloudEvent]) -> int:
     """Load a batch in one transaction; the number of events that were new."""
     conn.execute("BEGIN TRANSACTION")

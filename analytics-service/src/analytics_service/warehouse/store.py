@@ -10,7 +10,6 @@ thread; a lock serialises writes, the swap of a rebuilt file and the cursors rea
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -23,8 +22,8 @@ from typing import Any, TypeVar
 import duckdb
 from crm_proto import CloudEvent
 
-from analytics_service.warehouse import loader
-from analytics_service.warehouse.schema import FACT_DATES, create_statements
+from analytics_service.warehouse import loader, upgrade
+from analytics_service.warehouse.schema import FACT_DATES
 
 T = TypeVar("T")
 
@@ -41,36 +40,22 @@ class Result:
 
 
 def open_file(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse at ``path`` with every table created."""
+    """A connection to the warehouse at ``path`` with every table created; a file of an
+    older schema is first rebuilt from its own raw log (:mod:`.upgrade`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path))
-    conn.execute("SET TimeZone = 'UTC'")
-    for stmt in create_statements():
-        conn.execute(stmt)
-    return conn
+    if path.exists():
+        upgrade.upgrade_if_older(path)
+    return upgrade.connect(path)
 
 
 def _loaded_since(live: duckdb.DuckDBPyConnection, since: datetime) -> list[CloudEvent]:
     """The events the live warehouse loaded from ``since`` on, in their load order."""
     rows = live.execute(
-        "SELECT r.event_id::VARCHAR, r.tenant_id::VARCHAR, r.type, r.source, r.subject, "
-        "r.time, r.sequence, r.data::VARCHAR FROM raw_events r "
+        f"SELECT {loader.RAW_COLUMNS} FROM raw_events r "
         "JOIN handled_events h USING (event_id) WHERE h.loaded_at >= ? ORDER BY h.loaded_at",
         [since],
     ).fetchall()
-    return [
-        CloudEvent(
-            id=r[0],
-            tenantid=r[1],
-            type=r[2],
-            source=r[3],
-            subject=r[4],
-            time=r[5],
-            sequence=r[6],
-            data=json.loads(r[7]),
-        )
-        for r in rows
-    ]
+    return loader.events_of(rows)
 
 
 class Warehouse:

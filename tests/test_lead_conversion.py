@@ -4,7 +4,7 @@ real NATS, so the events travel through the outbox, JetStream and the consumers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 from uuid import uuid4
@@ -13,9 +13,21 @@ import httpx
 import pytest
 from contacts_service.main import create_app as create_contacts
 from contacts_service.settings import ContactsSettings
+from crm_local.nats import EmbeddedNats
 from crm_testing.service import bearer, client, eventually, running
 from sales_service.main import create_app as create_sales
 from sales_service.settings import SalesSettings
+
+
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory) -> Iterator[str]:
+    """A NATS of this module's own: another contacts-service of the session (the e2e
+    stack's) would otherwise share the durable consumers and take these events."""
+    server = EmbeddedNats(tmp_path_factory.mktemp("conversion-nats"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

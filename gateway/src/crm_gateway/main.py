@@ -19,6 +19,7 @@ from crm_gateway.audit.middleware import AuditMiddleware
 from crm_gateway.events.stream import router as events_router
 from crm_gateway.identity.auth_endpoints import router as auth_router
 from crm_gateway.identity.endpoints import router as identity_router
+from crm_gateway.identity.oidc import OidcIssuer, OidcVerifier
 from crm_gateway.identity.service import bootstrap
 from crm_gateway.identity.signing import Signer
 from crm_gateway.identity.user_endpoints import router as users_router
@@ -118,6 +119,7 @@ def _startup(settings: GatewaySettings) -> APIRouter:
         )
         app.state.buckets = Buckets(app.state.engine)
         app.state.cors = TenantOrigins()
+        app.state.oidc = OidcVerifier([OidcIssuer(**i) for i in settings.oidc_issuers])
         app.state.openapi = OpenApiAggregator(
             upstreams,
             ttl_seconds=settings.openapi_cache_seconds,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from crm_chassis.settings import ServiceSettings
 from pydantic import AliasChoices, Field
@@ -48,6 +48,9 @@ class GatewaySettings(ServiceSettings):
     /.well-known/jwks.json (services need ``CRM_JWT_JWKS_URL``, and no secret); HS256:
     with the shared ``CRM_JWT_SECRET``. The key set is published either way."""
     signing_key_rotate_seconds: int = 24 * 3600
+    oidc_issuers: list[dict[str, Any]] = Field(default_factory=list)
+    """External OpenID Connect issuers whose tokens ``POST /v1/auth/oidc`` exchanges
+    (see :class:`crm_gateway.identity.oidc.OidcIssuer`)."""
     refresh_ttl_seconds: int = 30 * 24 * 3600
     """How long a login lasts without use: each refresh rotates the token and restarts it."""
     password_reset_ttl_seconds: int = 3600

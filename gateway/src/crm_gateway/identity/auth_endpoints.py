@@ -14,17 +14,20 @@ from crm_chassis.errors import NotFound, Unauthorized
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from crm_gateway.identity import logins
+from crm_gateway.identity import logins, oidc
 from crm_gateway.identity.deps import SettingsDep, SignerDep
 from crm_gateway.identity.keys import hash_key
 from crm_gateway.identity.models import ApiKey, User
+from crm_gateway.identity.oidc import OidcVerifier
 from crm_gateway.identity.repository import IdentityRepository
 from crm_gateway.identity.schemas import (
     ClientCredentialsToken,
     LoginRequest,
     LoginResponse,
+    OidcExchange,
     PasswordResetConfirm,
     RefreshRequest,
+    TokenResponse,
     TotpConfirm,
     TotpEnrolment,
 )
@@ -202,3 +205,21 @@ async def _client(session: SessionDep, client_id: str, secret: str) -> ApiKey | 
     except (ValueError, Unauthorized):  # one answer for every failure
         return None
     return key if key.id == key_id else None
+
+
+@router.post("/auth/oidc", openapi_extra=PUBLIC)
+async def exchange_oidc_token(
+    body: OidcExchange,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    signer: SignerDep,
+    response: Response,
+) -> TokenResponse:
+    """Exchange a token of a trusted external OpenID Connect issuer for a platform token
+    of the tenant and roles the operator mapped it to."""
+    verifier: OidcVerifier = request.app.state.oidc
+    actor, _ = await oidc.exchange(session, verifier, body.id_token)
+    ttl = settings.token_ttl_seconds
+    _no_store(response)
+    return TokenResponse(access_token=signer.issue(actor, ttl_seconds=ttl), expires_in=ttl)

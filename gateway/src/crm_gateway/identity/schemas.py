@@ -192,3 +192,11 @@ class UserRead(BaseModel):
     totp_enabled: bool
     created_at: datetime
     disabled_at: datetime | None
+
+
+class OidcExchange(BaseModel):
+    """A token (ID or access token) of an external OpenID Connect issuer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_token: str = Field(min_length=10, max_length=16384)

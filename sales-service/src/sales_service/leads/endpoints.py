@@ -67,7 +67,8 @@ async def submit_web_form(
     key: str, request: Request, session: SessionDep, body: Annotated[Any, Body()] = None
 ) -> JSONResponse:
     """A public form's submission (no token: the form key names the tenant)."""
-    lead = await web_forms.submit(session, key[:64], body, request.app.state.settings)
+    state = request.app.state
+    lead = await web_forms.submit(session, key[:64], body, state.settings, state.sessions)
     return JSONResponse({"received": True, "lead_id": str(lead.id)}, status_code=202)
 
 

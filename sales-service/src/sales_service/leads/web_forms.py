@@ -14,11 +14,12 @@ from typing import Any
 
 from crm_chassis.auth import Actor
 from crm_chassis.crud import Call, Crud, View
+from crm_chassis.db import transaction
 from crm_chassis.errors import NotFound, TooManyRequests, ValidationFailed
 from crm_chassis.orm import utcnow
 from crm_chassis.outbox import emit
 from crm_chassis.resources import validate
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sales_service.common.events import lifecycle_events
 from sales_service.leads.models import Lead, WebForm
@@ -43,20 +44,29 @@ WEB_FORMS = WebForms(
 )
 
 
-async def submit(session: AsyncSession, key: str, body: Any, settings: Any) -> Lead:
-    """A lead from a public form submission."""
-    forms = PublicForms(session)
-    form = await forms.by_key(key)
+async def submit(
+    session: AsyncSession,
+    key: str,
+    body: Any,
+    settings: Any,
+    counter: async_sessionmaker[AsyncSession],
+) -> Lead:
+    """A lead from a public form submission. The submission is counted in a transaction
+    of its own (``counter``), so refused ones (spam, bad input) count against the limit
+    too."""
+    form = await PublicForms(session).by_key(key)
     if form is None:
         raise NotFound("No such form")
     minute = utcnow().replace(second=0, microsecond=0)
-    if await forms.count_hit(form.id, minute) > form.per_minute:
+    async with transaction(counter) as own:
+        hits = await PublicForms(own).count_hit(form.id, minute)
+        if minute.minute == 0:
+            await PublicForms(own).forget_before(minute - timedelta(hours=1))
+    if hits > form.per_minute:
         raise TooManyRequests(
             "Too many submissions of this form; try again in a minute",
             headers={"Retry-After": str(60 - utcnow().second)},
         )
-    if minute.minute == 0:
-        await forms.forget_before(minute - timedelta(hours=1))
     fields = dict(body) if isinstance(body, dict) else {}
     if fields.pop(form.honeypot, None):
         raise ValidationFailed(

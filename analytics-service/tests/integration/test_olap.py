@@ -155,3 +155,20 @@ async def test_a_query_exports_as_csv_parquet_png_and_svg(api, sales, fmt, media
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(media)
     assert response.content.startswith(magic)
+
+
+async def test_a_user_who_sees_only_their_own_records_sees_only_their_deals(analytics_app, tenant):
+    from analytics_factories import deal_created
+    from crm_testing.service import bearer, client
+
+    mine, theirs = uuid4(), uuid4()
+    await analytics_app.state.runtime.warehouse.load(
+        [
+            deal_created(tenant, uuid4(), amount="100", owner=mine),
+            deal_created(tenant, uuid4(), amount="900", owner=theirs),
+        ]
+    )
+    headers = bearer(analytics_app.state.settings, tenant, user_id=mine, visibility="own")
+    async with client(analytics_app, **headers) as own:
+        body = await olap(own, cube="deals", measures=["deals", "open_value"])
+    assert body["data"] == [{"currency": "EUR", "deals": 1, "open_value": "100.0000"}]

@@ -144,3 +144,28 @@ def test_a_file_of_an_older_schema_is_rebuilt_from_its_own_raw_log(tmp_path):
     upgraded.close()
     assert upgrade.version_of(path) == upgrade.SCHEMA_VERSION
     assert (tmp_path / "old.v0.duckdb").exists()
+
+
+def test_a_swap_carries_over_what_the_live_file_loaded_during_the_rebuild(warehouse, tmp_path):
+    from datetime import UTC, datetime
+
+    from analytics_service.warehouse.store import open_file
+
+    tenant = uuid4()
+    early, late = order(tenant, uuid4(), "1.00"), order(tenant, uuid4(), "2.00")
+    warehouse.load_now([early])
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    conn = open_file(rebuilt)
+    from analytics_service.warehouse import loader
+
+    loader.load(conn, [early])  # what the rebuild read from the stream
+    conn.close()
+    since = datetime.now(UTC)
+    warehouse.load_now([late])  # the live consumer, while the rebuild ran
+
+    carried = warehouse.swap_now(rebuilt, since)
+
+    assert carried == 1
+    assert warehouse.read_now("SELECT sum(total) FROM fact_order").rows == [(Decimal("3.0000"),)]
+    assert count(warehouse, "SELECT count(*) FROM handled_events") == 2
+    assert not rebuilt.exists()

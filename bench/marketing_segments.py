@@ -137,6 +137,9 @@ async def reevaluation(sessions, dsn: str) -> None:  # type: ignore[no-untyped-d
     try:
         matching = await conn.fetchval(PLAIN, TENANT)
         plain = await best_of(3, lambda: conn.fetchval(PLAIN, TENANT))
+        # A statement that writes never runs in parallel: the same count on one core too.
+        await conn.execute("SET max_parallel_workers_per_gather = 0")
+        serial = await best_of(3, lambda: conn.fetchval(PLAIN, TENANT))
     finally:
         await conn.close()
     entered = counts[0][0]
@@ -148,7 +151,8 @@ async def reevaluation(sessions, dsn: str) -> None:  # type: ignore[no-untyped-d
     verdict = "met" if steady <= 1.5 * plain else "NOT met"
     print(
         f"full re-evaluation {steady * 1000:.0f} ms vs plain SQL {plain * 1000:.0f} ms: "
-        f"{steady / plain:.2f}x (target <= 1.5x: {verdict})"
+        f"{steady / plain:.2f}x (target <= 1.5x: {verdict}); vs the plain SQL on one core "
+        f"({serial * 1000:.0f} ms, as a writing statement runs): {steady / serial:.2f}x"
     )
 
 

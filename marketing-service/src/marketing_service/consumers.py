@@ -41,7 +41,9 @@ async def on_contacts_changed(session: AsyncSession, events: Sequence[CloudEvent
         if await projection.apply_snapshot(session, tenant_id, data.contact, event.sequence):
             changed.setdefault(tenant_id, []).append(data.contact.id)
     for tenant_id, contact_ids in changed.items():
-        await reactions.contacts_changed(session, tenant_id, list(dict.fromkeys(contact_ids)))
+        unique = list(dict.fromkeys(contact_ids))
+        await projection.keep_erased(session, tenant_id, unique)
+        await reactions.contacts_changed(session, tenant_id, unique)
 
 
 CONTACT_CHANGES = Batched(on_contacts_changed)

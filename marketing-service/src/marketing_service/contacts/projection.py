@@ -70,20 +70,24 @@ def row_of(contact: ContactSnapshot) -> dict[str, Any]:
 async def apply_snapshot(
     session: AsyncSession, tenant_id: UUID, contact: ContactSnapshot, sequence: int | None
 ) -> bool:
-    """Write the snapshot unless a newer version is held (or the contact was erased)."""
+    """Write the snapshot unless a newer version is held. The caller then calls
+    :func:`keep_erased` for what it wrote (one query for a run of snapshots)."""
     if sequence is None:
         raise ValueError(f"contact {contact.id} event carries no sequence")
     values = row_of(contact)
-    erased = await session.scalar(
-        ProjectedContact.__table__.select()
-        .with_only_columns(_C.erased)
-        .where(_C.tenant_id == tenant_id, _C.id == contact.id)
-    )
-    if erased:
-        values = {**values, **ERASED_VALUES}
     return await CONTACTS.upsert(
         session, tenant_id=tenant_id, id=contact.id, sequence=sequence, values=values
     )
+
+
+async def keep_erased(session: AsyncSession, tenant_id: UUID, contact_ids: list[UUID]) -> None:
+    """Blank again what a later version wrote to an erased contact: erasure is for good."""
+    if contact_ids:
+        await session.execute(
+            update(_C)
+            .where(_C.tenant_id == tenant_id, _C.id.in_(contact_ids), _C.erased.is_(True))
+            .values(dict(ERASED_VALUES))
+        )
 
 
 async def mark_merged(

@@ -169,3 +169,19 @@ def test_a_swap_carries_over_what_the_live_file_loaded_during_the_rebuild(wareho
     assert warehouse.read_now("SELECT sum(total) FROM fact_order").rows == [(Decimal("3.0000"),)]
     assert count(warehouse, "SELECT count(*) FROM handled_events") == 2
     assert not rebuilt.exists()
+
+
+def test_one_rebuild_at_a_time_and_a_stopped_ones_file_is_removed(tmp_path):
+    import os
+    import time
+
+    from analytics_service.warehouse.rebuild import STALE, _other_rebuild_running
+
+    mine = tmp_path / "w.rebuild-b.duckdb"
+    other = tmp_path / "w.rebuild-a.duckdb"
+    other.write_bytes(b"")
+    assert _other_rebuild_running(mine) is True
+    old = time.time() - STALE.total_seconds() - 1
+    os.utime(other, (old, old))
+    assert _other_rebuild_running(mine) is False
+    assert not other.exists()

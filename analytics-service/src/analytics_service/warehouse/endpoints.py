@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +28,7 @@ async def start_rebuild(call: CallDep, response: Response) -> TaskProgress:
         rebuild.KIND,
         tenant_id=call.tenant_id,
         key=rebuild.KEY,
-        stale_after=timedelta(minutes=10),
+        stale_after=rebuild.STALE,
     )
     response.headers["Location"] = f"/v1/warehouse/rebuilds/{task.id}"
     return TaskProgress.of(task)

@@ -11,10 +11,11 @@ loading and answering meanwhile.
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crm_chassis.tasks import Task, TaskKind
+from crm_chassis.tasks import Task, TaskFailed, TaskKind
 from crm_proto import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,8 @@ KEY = "warehouse-rebuild"
 # Events the live consumer loaded this long before the rebuild began are carried over
 # too (the new file skips those it has): clocks of one process, a margin all the same.
 _MARGIN = timedelta(seconds=5)
+#: A rebuild whose file has not changed for this long has stopped.
+STALE = timedelta(minutes=10)
 
 
 def _load_into(path: Path, events: list[CloudEvent]) -> int:
@@ -43,13 +46,31 @@ def _discard(path: Path) -> None:
             leftover.unlink()
 
 
+def _other_rebuild_running(mine: Path) -> bool:
+    """Whether another rebuild's file is being written (the warehouse is one for every
+    tenant, so rebuilds are one at a time whoever asks); a file left by a rebuild that
+    stopped (untouched for :data:`STALE`) is removed."""
+    busy = False
+    for other in mine.parent.glob(mine.name.split(".rebuild-")[0] + ".rebuild-*.duckdb"):
+        if other == mine:
+            continue
+        age = time.time() - other.stat().st_mtime
+        if age < STALE.total_seconds():
+            busy = True
+        else:
+            _discard(other)
+    return busy
+
+
 def rebuild_kind(runtime: Runtime) -> TaskKind:
     async def step(session: AsyncSession, task: Task) -> bool:
         state = dict(task.state)
         warehouse = runtime.warehouse
         if "next" not in state:
-            first, last = await stream.bounds(runtime.bus)
             path = warehouse.path.with_name(f"{warehouse.path.stem}.rebuild-{task.id}.duckdb")
+            if await warehouse.run(_other_rebuild_running, path):
+                raise TaskFailed("another warehouse rebuild is running (one at a time)")
+            first, last = await stream.bounds(runtime.bus)
             await warehouse.run(_discard, path)
             since = datetime.now(UTC) - _MARGIN
             state = {"next": first, "last": last, "path": str(path), "since": since.isoformat()}

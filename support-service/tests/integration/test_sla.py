@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from crm_chassis.jobs import JobRunner
@@ -194,3 +195,20 @@ async def test_raising_the_priority_rematches_and_a_queues_calendar_times_the_po
     assert [m["ended_by"] for m in first["history"]] == ["retargeted"]
     history = (await api.get(f"{url}/history")).json()
     assert [e["data"]["to"] for e in history if e["kind"] == "priority"] == ["urgent"]
+
+
+async def test_each_configuration_resource_reads_back_what_was_written(
+    api: httpx.AsyncClient,
+) -> None:
+    calendar = await office_calendar(api, holidays=["2026-12-24"])
+    policy = await standard_policy(api, calendar["id"], warn_share=0.8)
+    queue = (await api.post("/v1/queues", json={"name": "Q"})).json()
+    for path, body in ((f"/v1/calendars/{calendar['id']}", calendar),
+                       (f"/v1/sla-policies/{policy['id']}", policy),
+                       (f"/v1/queues/{queue['id']}", queue)):  # fmt: skip
+        read = await api.get(path)
+        assert read.status_code == 200, read.text
+        assert read.json() == body
+    assert policy["warn_share"] == 0.8 and calendar["holidays"] == ["2026-12-24"]
+    for path in ("/v1/calendars", "/v1/sla-policies", "/v1/queues", "/v1/agents"):
+        assert (await api.get(f"{path}/{uuid4()}")).status_code == 404

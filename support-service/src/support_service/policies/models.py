@@ -4,7 +4,7 @@ from typing import Any
 from uuid import UUID
 
 from crm_chassis.orm import Entity
-from sqlalchemy import Float, Index, Integer, String
+from sqlalchemy import Index, Integer, Numeric, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,7 +24,7 @@ class SlaPolicy(Entity, Base):
     calendar_id: Mapped[UUID | None] = mapped_column()
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     pause_on: Mapped[dict[str, list[str]]] = mapped_column(JSONB, default=dict)
-    warn_share: Mapped[float] = mapped_column(Float)
+    warn_share: Mapped[float] = mapped_column(Numeric(4, 3, asdecimal=False))
     escalation: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
 
     __table_args__ = (

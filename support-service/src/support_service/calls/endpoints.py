@@ -15,16 +15,22 @@ from support_service.tickets.schemas import TicketRead
 from support_service.tickets.service import VIEW as TICKET_VIEW
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
+_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
+UPSTREAM = {
+    502: {"description": "contacts-service failed", "content": _PROBLEM},
+    503: {"description": "contacts-service is unreachable or not configured",
+          "content": _PROBLEM},
+}  # fmt: skip
 
 
-@router.get("/screen-pop", dependencies=READ)
+@router.get("/screen-pop", dependencies=READ, responses=UPSTREAM)
 async def screen_pop(call: CallDep, calls: InternalCallsDep,
                      number: Annotated[E164, Query()]) -> ScreenPop:  # fmt: skip
     """Who is calling: contacts with this number (contacts-service) and their open tickets."""
     return await service.screen_pop(call, calls, number)
 
 
-@router.get("/dial", dependencies=READ)
+@router.get("/dial", dependencies=READ, responses=UPSTREAM)
 async def dial(calls: InternalCallsDep, contact_id: UUID) -> DialTarget:
     """Click-to-dial data for a contact: its numbers as ``tel:`` URIs."""
     return await service.dial_target(calls, contact_id)

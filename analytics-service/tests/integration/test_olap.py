@@ -128,6 +128,31 @@ async def test_a_value_is_bound_not_spliced(api, sales):
     assert body["data"] == [{"orders": 0}]
 
 
+@pytest.mark.parametrize(
+    ("value", "orders"), [(5, 0), (True, 0), ("EUR", 4)], ids=["number", "bool", "text"]
+)
+async def test_a_value_of_another_type_than_its_dimension_matches_nothing(
+    api, sales, value, orders
+):
+    body = await olap(
+        api,
+        cube="orders",
+        measures=["orders"],
+        filters=[{"dimension": "currency", "op": "eq", "value": value}],
+    )
+    assert body["data"] == [{"orders": orders}]
+
+
+async def test_a_year_filters_as_a_number(api, sales):
+    body = await olap(
+        api,
+        cube="orders",
+        measures=["orders"],
+        filters=[{"dimension": "date.year", "op": "gte", "value": 2025}],
+    )
+    assert body["data"] == [{"orders": 5}]
+
+
 async def test_another_tenant_sees_nothing_of_the_cube(other_api, sales):
     body = await olap(other_api, cube="orders", measures=["orders"])
     assert body["data"] == [{"orders": 0}]

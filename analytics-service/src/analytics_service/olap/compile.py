@@ -91,8 +91,12 @@ def _condition(cube: Cube, index: int, f: Filter, params: list[Any]) -> str:
     if f.value is None:
         raise _invalid(f"filters[{index}].value", f"{f.op!r} needs a value")
     params.append(f.value)
-    if isinstance(f.value, bool | int | float):
-        return f"{dimension.sql} {_OPS[f.op]} ?"
+    # A number or a boolean compares as one (TRY_CAST: a text member is simply no match,
+    # never a conversion error); anything else compares as text.
+    if isinstance(f.value, bool):
+        return f"TRY_CAST(({dimension.sql}) AS BOOLEAN) {_OPS[f.op]} ?"
+    if isinstance(f.value, int | float):
+        return f"TRY_CAST(({dimension.sql}) AS DOUBLE) {_OPS[f.op]} ?"
     return f"({dimension.sql})::VARCHAR {_OPS[f.op]} ?::VARCHAR"
 
 

@@ -13,7 +13,7 @@ unexport PYTHONDONTWRITEBYTECODE
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt bench soak schemas deploy-check \
+.PHONY: help install run test lint fmt bench soak demo schemas deploy-check \
 	test-contacts test-sales test-marketing test-support test-analytics test-gateway test-chassis \
 	test-faults fuzz
 
@@ -81,6 +81,9 @@ schemas: install ## regenerate proto/schemas from the event models
 
 bench: install ## run every benchmark in bench/: one table of ratios to same-run baselines in .data/bench/latest.md (QUICK=1: small sizes, < 5 min)
 	$(UV) run --no-sync python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+demo: install ## load a demo tenant (seeded Faker data) into the platform `make run` started; SIZE=small for a quick one
+	.venv/bin/crm demo --url http://127.0.0.1:$${CRM_LOCAL_GATEWAY_PORT:-8000} --api-key "$$(cat .data/bootstrap-api-key)" --size $(or $(SIZE),full)
 
 soak: install ## the platform under mixed load through the gateway for 10 min (SOAK_ARGS="--minutes 2"): throughput, errors (must be 0), memory of every process
 	$(UV) run --no-sync python -m crm_local.soak $(SOAK_ARGS)

@@ -1,6 +1,8 @@
-"""``crm``: log in, import contacts from CSV or vCard with progress, export contacts.
+"""``crm``: log in, import contacts from CSV or vCard with progress, export contacts, load
+a demo tenant.
 
     crm login --url http://127.0.0.1:8000 --api-key KEY
+    crm demo --size small
     crm import contacts people.csv --mapping "E-mail=email" --mapping "Tier=custom.tier"
     crm export contacts --format csv > contacts.csv
 
@@ -269,6 +271,43 @@ def export_contacts(
     }
     params = {"format": export_format.value} | {k: v for k, v in filters.items() if v}
     _stream(_target(url, token, api_key), "/v1/contacts/export", params, output)
+
+
+class DemoSize(StrEnum):
+    SMALL = "small"
+    FULL = "full"
+
+
+@app.command()
+def demo(
+    size: Annotated[DemoSize, typer.Option(help="small: a minute; full: thousands")] = (
+        DemoSize.SMALL
+    ),
+    seed: Annotated[int, typer.Option(help="the same seed makes the same tenant")] = 42,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Load a realistic demo tenant through the API (seeded), then say what was made."""
+    from crm_cli.demo import load
+
+    target = _target(url, token, api_key)
+    with http(target) as client:
+        made = load(client, size=size.value, seed=seed)
+    console = Console()
+    table = Table(title="Demo tenant")
+    table.add_column("made")
+    table.add_column("count", justify="right")
+    for what, count in sorted(made.made.items()):
+        table.add_row(what, f"{count:,}")
+    console.print(table)
+    for problem in made.problems:
+        console.print(f"[yellow]refused:[/yellow] {problem}")
+    console.print("Open:")
+    for path in ("/docs", "/v1/contacts?limit=5", "/v1/deals?limit=5", "/v1/tickets?limit=5",
+                 "/v1/forecast", "/v1/reports"):  # fmt: skip
+        console.print(f"  {target.url}{path}")
+    console.print("(with `Authorization: Bearer <token>`; mail sent is in .data/mail/)")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from crm_chassis.crud import CallDep
@@ -16,7 +16,7 @@ from support_service.tickets.service import VIEW as TICKET_VIEW
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 _PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
-UPSTREAM = {
+UPSTREAM: dict[int | str, dict[str, Any]] = {
     502: {"description": "contacts-service failed", "content": _PROBLEM},
     503: {"description": "contacts-service is unreachable or not configured",
           "content": _PROBLEM},

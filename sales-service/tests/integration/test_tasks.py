@@ -92,7 +92,7 @@ async def test_a_users_tasks_are_an_ics_feed_behind_a_secret_url(api, anonymous,
     (event,) = Calendar.from_ical(response.content).walk("VEVENT")
     assert str(event["summary"]) == "meeting: Demo"
     assert event.decoded("dtstart") == due and event.decoded("dtend") == due + timedelta(minutes=45)
-    assert (await anonymous.get("/v1/calendars/not-a-secret.ics")).status_code == 404
+    assert (await anonymous.get("/v1/calendar-feeds/not-a-secret.ics")).status_code == 404
     theirs = (await other_api.post("/v1/calendar-feeds")).json()["url"]
     assert theirs != feed
     assert Calendar.from_ical((await anonymous.get(theirs)).content).walk("VEVENT") == []

@@ -26,10 +26,10 @@ async def complete_task(id: UUID, call: CallDep, if_match: IfMatchDep = None) ->
 async def my_calendar_feed(call: CallDep) -> CalendarFeedRead:
     """The caller's secret iCalendar URL of their tasks (the same one each time)."""
     feed = await service.feed_of(call)
-    return CalendarFeedRead(url=f"/v1/calendars/{feed.secret}.ics")
+    return CalendarFeedRead(url=f"/v1/calendar-feeds/{feed.secret}.ics")
 
 
-@router.get("/v1/calendars/{secret}.ics")
+@router.get("/v1/calendar-feeds/{secret}.ics")
 async def calendar(secret: str, session: SessionDep) -> Response:
     """A user's tasks as iCalendar; the secret in the URL is the only credential."""
     body = await service.calendar(session, secret[:64])

@@ -181,6 +181,16 @@ RULES: dict[str, Rule] = {
     "crm.sales.quote.sent.v1": Rule(
         Kind.QUOTE, "Quote {number} sent", summary="{total} {currency}", occurred_at="sent_at"
     ),
+    "crm.sales.quote.decided.v1": Rule(
+        Kind.QUOTE, "Quote {number} {state}", summary="{total.amount} {total.currency}"
+    ),
+    "crm.sales.order.created.v1": Rule(
+        Kind.ORDER,
+        "Order placed",
+        contact=None,
+        summary="{total.amount} {total.currency} · {source}",
+        occurred_at="ordered_at",
+    ),
     "crm.sales.task.completed.v1": Rule(
         Kind.TASK, "Task completed: {title}", summary="{type}", occurred_at="completed_at"
     ),

@@ -190,7 +190,9 @@ def deal_state(event: CloudEvent, data: dict[str, Any]) -> list[Row]:
     status = _CLOSED.get(won) if isinstance(won, bool) else None
     if change in ("won", "lost"):
         status = change
-    stage = pick(snap, "to_stage", "stage", "stage_id")
+    # the stage's name, from created and stage_changed; a snapshot's stage_id is not a
+    # name and is left out (a stage move publishes stage_changed as well)
+    stage = pick(snap, "to_stage", "stage")
     values: dict[str, Any] = {
         "tenant_id": _tenant(event),
         "deal_id": deal_id,

@@ -1,11 +1,13 @@
 """Chassis tests run on a scratch database holding a test model and the chassis tables."""
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
 from crm_chassis.bus import Bus
 from crm_chassis.db import create_engine, session_factory
+from crm_chassis.money import Amount
 from crm_chassis.orm import Entity, Owned, new_metadata
 from crm_chassis.tables import infra_metadata
 from crm_local.postgres import create_database, database_url, drop_database
@@ -31,7 +33,9 @@ class Case(Entity, Owned, Base):
     __tablename__ = "cases"
     title: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict] = mapped_column("details_json", JSONB, default=dict)
-    amount: Mapped[float | None] = mapped_column(Numeric(19, 4), nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(19, 4), nullable=True)
+    fee: Mapped[Decimal | None] = mapped_column(Amount(), nullable=True)
+    ratio: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False), nullable=True)
 
 
 class Effect(Base):

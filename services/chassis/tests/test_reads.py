@@ -24,6 +24,8 @@ class CaseRead(BaseModel):
     title: str
     details: dict
     amount: Decimal | None
+    fee: Decimal | None
+    ratio: float | None
     owner_id: UUID | None
     team_id: UUID | None
     version: int
@@ -55,6 +57,8 @@ async def test_every_visibility_sees_through_the_reader_what_it_sees_through_the
                         title=f"{owner}-{team}",
                         details={"nested": [1, "two", None]},
                         amount=Decimal("12.3400"),
+                        fee=Decimal("0.5") if owner else None,
+                        ratio=0.125 if team else None,
                         owner_id=owner,
                         team_id=team,
                     )
@@ -82,5 +86,10 @@ async def test_every_visibility_sees_through_the_reader_what_it_sees_through_the
             if entity is not None:
                 seen += 1
                 assert CaseRead.model_validate(record) == CaseRead.model_validate(entity)
+                for key in reader.keys:  # the very values and types the ORM loads
+                    mine, orm = getattr(record, key), getattr(entity, key)
+                    assert mine == orm, key
+                    # asyncpg's UUID is a subclass of uuid.UUID; every other type is the same
+                    assert type(mine) is type(orm) or isinstance(orm, UUID), key
         assert 0 < seen <= len(cases)
     assert await reader.one(chassis_engine, Actor.system(tenant), uuid4()) is None

@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from asyncpg import InterfaceError, PostgresError
-from sqlalchemy import Numeric, any_, bindparam, inspect, or_, select
+from sqlalchemy import Numeric, TypeDecorator, any_, bindparam, inspect, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -125,9 +125,20 @@ def _from_db(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     """What SQLAlchemy does to a column's value as asyncpg returns it (JSON, enums, type
     decorators...). A numeric's processor depends on the column's wire type, unknown
     here: asyncpg returns ``Decimal``, which is right unless the type asks for floats."""
-    if isinstance(column.type, Numeric):
-        return None if column.type.asdecimal else float
-    return column.type.dialect_impl(dialect).result_processor(dialect, None)
+    type_ = column.type
+    numeric = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+    if not isinstance(numeric, Numeric):
+        return type_.dialect_impl(dialect).result_processor(dialect, None)
+
+    def to_python(value: Any) -> Any:
+        return value if value is None or numeric.asdecimal else float(value)
+
+    decorated = isinstance(type_, TypeDecorator) and (
+        type(type_).process_result_value is not TypeDecorator.process_result_value
+    )
+    if decorated:
+        return lambda value: type_.process_result_value(to_python(value), dialect)
+    return None if numeric.asdecimal else to_python
 
 
 async def fetch_row(engine: AsyncEngine, sql: str, args: Sequence[Any]) -> Any:

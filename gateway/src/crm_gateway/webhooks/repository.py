@@ -61,8 +61,13 @@ class DeliveryRepository:
         stmt = select(Delivery).where(Delivery.id == delivery_id).with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def of_webhook(self, webhook_id: UUID, delivery_id: UUID) -> Delivery | None:
+    async def of_webhook(
+        self, webhook_id: UUID, delivery_id: UUID, *, for_update: bool = False
+    ) -> Delivery | None:
+        """Locked with ``for_update``: waits for an attempt in flight, and reads its end."""
         stmt = select(Delivery).where(Delivery.webhook_id == webhook_id, Delivery.id == delivery_id)
+        if for_update:
+            stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def in_range(self, webhook_id: UUID, since: datetime, until: datetime) -> list[Delivery]:

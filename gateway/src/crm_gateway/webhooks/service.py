@@ -141,16 +141,24 @@ async def _schedule(session: AsyncSession, delivery: Delivery) -> None:
 
 
 async def _schedule_job(
-    session: AsyncSession, tenant_id: UUID, delivery_id: UUID, due_at: datetime
+    session: AsyncSession,
+    tenant_id: UUID,
+    delivery_id: UUID,
+    due_at: datetime,
+    *,
+    dedupe: bool = True,
 ) -> None:
+    """The job of the delivery's next attempt. ``dedupe=False`` for a redelivery asked
+    through the API: its attempt may be running right now, and folding the new job into
+    that one would lose the redelivery."""
     await schedule(
         session,
         kind=DELIVER,
         due_at=due_at,
         payload={"delivery": str(delivery_id)},
         tenant_id=tenant_id,
-        dedupe_key=f"delivery:{delivery_id}",
-        replace=True,
+        dedupe_key=f"delivery:{delivery_id}" if dedupe else None,
+        replace=dedupe,
     )
 
 
@@ -173,7 +181,8 @@ async def ping(call: Call, id_: UUID) -> Delivery:
 async def redeliver(call: Call, id_: UUID, delivery_id: UUID) -> Delivery:
     """Send a delivery again, with the same ``webhook-id``, whatever its state."""
     webhook = await WebhookRepository(call.session, call.actor).require(id_)
-    delivery = await DeliveryRepository(call.session).of_webhook(webhook.id, delivery_id)
+    repo = DeliveryRepository(call.session)
+    delivery = await repo.of_webhook(webhook.id, delivery_id, for_update=True)
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id}")
     await _again(call.session, delivery)
@@ -194,7 +203,9 @@ async def redeliver_range(call: Call, id_: UUID, since: datetime, until: datetim
 async def _again(session: AsyncSession, delivery: Delivery) -> None:
     delivery.state, delivery.next_attempt_at = "pending", utcnow()
     await session.flush()
-    await _schedule(session, delivery)
+    await _schedule_job(
+        session, delivery.tenant_id, delivery.id, delivery.next_attempt_at, dedupe=False
+    )
 
 
 async def deliveries(

@@ -17,7 +17,14 @@ router = APIRouter(prefix="/v1/inbound", tags=["email"])
     status_code=201,
     openapi_extra={
         **body_limit(25 * 1024**2),
-        "requestBody": {"content": {"message/rfc822": {"schema": {"type": "string"}}}},
+        # Any type: providers post the raw message as message/rfc822 or text/plain.
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/plain": {"schema": {"type": "string"}},
+                "message/rfc822": {"schema": {"type": "string"}},
+            },
+        },
     },
 )
 async def inbound_email(request: Request, call: CallDep) -> Response:

@@ -1,7 +1,9 @@
 """Journeys (M4): per-contact steps from a trigger, no double enrollment, versions, pause,
 and a wait that resumes after the service restarts."""
 
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import nats
@@ -40,7 +42,7 @@ async def enrollments(api, journey_id: str) -> list[dict]:
 
 
 async def test_a_contact_entering_a_segment_runs_the_journey_once(
-    api, tenant, publish, smtp_sink, event_capture
+    api, anonymous, tenant, publish, smtp_sink, event_capture
 ):
     rule = {"field": "lifecycle_stage", "op": "eq", "value": "lead"}
     segment_id = (await api.post("/v1/segments", json={"name": "Leads", "rule": rule})).json()["id"]
@@ -53,7 +55,7 @@ async def test_a_contact_entering_a_segment_runs_the_journey_once(
             "then": "mail",
             "else": None,
         },
-        "mail": {**WELCOME, "next": "task"},
+        "mail": {**WELCOME, "html": "<p>Hi</p>", "next": "task"},
         "task": {"type": "create_task", "title": "Call the new lead", "task_type": "call"},
     }
     journey_id = await journey(api, segment_id, steps, "tag")
@@ -61,6 +63,9 @@ async def test_a_contact_entering_a_segment_runs_the_journey_once(
     await publish(contact_event(tenant, lead))
     [message] = await smtp_sink.wait_for(1, timeout=15)
     assert message["Subject"] == "Welcome Ada" and str(message["To"]) == lead.email
+    pixel = re.search(r'<img src="([^"]+)"', message.get_body(("html",)).get_content()).group(1)
+    for _ in range(2):  # opened twice, counted once
+        assert (await anonymous.get(urlsplit(pixel).path)).status_code == 200
 
     async def completed() -> None:
         rows = await enrollments(api, journey_id)
@@ -85,6 +90,8 @@ async def test_a_contact_entering_a_segment_runs_the_journey_once(
         )
     assert len(await enrollments(api, journey_id)) == 1
     assert len(smtp_sink.messages) == 1
+    touches = (await api.get(f"/v1/contacts/{lead.id}/touchpoints")).json()["data"]
+    assert sorted(t["kind"] for t in touches) == ["email_opened", "email_sent"]
 
 
 async def test_a_new_version_and_a_pause_leave_contacts_in_their_own_version(api, tenant, publish):

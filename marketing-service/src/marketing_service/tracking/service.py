@@ -30,7 +30,10 @@ from marketing_service.tracking.models import TrackingKey
 async def opened(session: AsyncSession, token: dict[str, Any]) -> None:
     tenant_id, message_id, contact_id = UUID(token["t"]), UUID(token["m"]), UUID(token["c"])
     campaign_id = UUID(token["k"]) if token.get("k") else None
-    first = await recipients.first_touch(session, message_id, "opened_at")
+    if campaign_id is not None:
+        first = await recipients.first_touch(session, message_id, "opened_at")
+    else:  # a journey's message: no recipient row, its touchpoint says whether it was opened
+        first = not await touchpoints.exists(session, tenant_id, message_id, "email_opened")
     if not first:
         return  # a second open (or a mail client's prefetch) counts once
     await touchpoints.record(

@@ -56,6 +56,11 @@ async def record_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
         await session.execute(insert(T), values)
 
 
+async def exists(session: AsyncSession, tenant_id: UUID, message_id: UUID, kind: str) -> bool:
+    stmt = select(T.id).where(T.tenant_id == tenant_id, T.message_id == message_id, T.kind == kind)
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
 async def move(
     session: AsyncSession, tenant_id: UUID, from_ids: Sequence[UUID], to_id: UUID
 ) -> None:

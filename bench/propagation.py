@@ -155,6 +155,7 @@ async def consume_chassis(db_url: str, nats_url: str, expected: int, seconds: fl
         await conn.run_sync(applied_table.metadata.create_all)
     sessions = session_factory(engine)
     applied: dict[str, int] = {}
+    stored: dict[str, int] = {}
 
     async def apply(session: Any, events: Any) -> None:
         await session.execute(insert(applied_table), [{"event_id": UUID(e.id)} for e in events])
@@ -167,6 +168,7 @@ async def consume_chassis(db_url: str, nats_url: str, expected: int, seconds: fl
             now = time.time_ns()
             for msg in messages:
                 applied.setdefault(msg.headers["Nats-Msg-Id"], now)
+                stored.setdefault(msg.headers["Nats-Msg-Id"], stored_ns(msg))
 
     consumer = Consumer("bench-propagation", {EVENT_TYPE: Batched(apply)})
     bus = Bus(nats_url, name="bench-consumer")
@@ -185,7 +187,7 @@ async def consume_chassis(db_url: str, nats_url: str, expected: int, seconds: fl
         rows = (await session.execute(select(func.count()).select_from(applied_table))).scalar()
     await bus.close()
     await engine.dispose()
-    return {"received": applied, "rows": rows}
+    return {"received": applied, "stored": stored, "rows": rows}
 
 
 async def _drained(relay: Any) -> bool:
@@ -240,6 +242,7 @@ async def consume_raw(nats_url: str, expected: int, seconds: float) -> dict:
     sub = await js.pull_subscribe(RAW_SUBJECT, durable="bench-raw")
     print("ready", flush=True)
     received: dict[str, int] = {}
+    stored: dict[str, int] = {}
     progress = Progress(expected, time_limit(seconds))
     while progress.waiting(len(received)):
         try:
@@ -251,8 +254,9 @@ async def consume_raw(nats_url: str, expected: int, seconds: float) -> dict:
         now = time.time_ns()
         for msg in messages:
             received.setdefault(msg.headers["Nats-Msg-Id"], now)
+            stored.setdefault(msg.headers["Nats-Msg-Id"], stored_ns(msg))
     await nc.close()
-    return {"received": received, "rows": len(received)}
+    return {"received": received, "stored": stored, "rows": len(received)}
 
 
 # -- orchestration ---------------------------------------------------------------------
@@ -291,6 +295,7 @@ def run_mode(mode: str, db_url: str, nats_url: str, args: argparse.Namespace) ->
     consumed = json.loads(out.strip().splitlines()[-1])
     return {
         **figures(produced["sent"], consumed["received"]),
+        **stream_figures(produced["sent"], consumed["stored"]),
         "seconds": produced["seconds"],
         "cpu_seconds": produced["cpu_seconds"],
         "rows": consumed["rows"],
@@ -317,6 +322,19 @@ def figures(sent: dict[str, int], received: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def stored_ns(msg: Any) -> int:
+    """When JetStream stored ``msg`` (the server's clock: the same machine's)."""
+    return int(msg.metadata.timestamp.timestamp() * 1e9)
+
+
+def stream_figures(sent: dict[str, int], stored: dict[str, int]) -> dict[str, float]:
+    """The first leg (ms): from the commit (or raw publish) to JetStream storing it."""
+    legs = sorted((stored[k] - t) / 1e6 for k, t in sent.items() if k in stored)
+    if not legs:
+        return {"stored_p50_ms": 0.0, "stored_p99_ms": 0.0}
+    return {"stored_p50_ms": pct(legs, 0.5), "stored_p99_ms": pct(legs, 0.99)}
+
+
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     from report import print_result, result_row
 
@@ -333,6 +351,11 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
         print(
             f"{mode:<9}{rate:>9,.0f}{f['p50_ms']:>9.2f}{f['p99_ms']:>9.2f}{f['max_ms']:>9.1f}"
             f"{f['missing']:>8}{f['rows']:>7}{f['cpu_seconds'] / f['sent'] * 1e6:>23,.0f}"
+        )
+    for mode, f in results.items():
+        print(
+            f"  {mode}: of which commit (or publish) to stored in JetStream "
+            f"p50 {f['stored_p50_ms']:.2f} ms, p99 {f['stored_p99_ms']:.2f} ms"
         )
     chassis, raw = results["chassis"], results["raw"]
     exact = not (chassis["missing"] or chassis["unexpected"]) and chassis["rows"] == chassis["sent"]

@@ -73,3 +73,11 @@ def test_a_consumer_stops_at_its_limit_even_while_events_come(clock: Clock) -> N
         assert progress.waiting(count)
     clock.now += 1
     assert not progress.waiting(20)
+
+
+def test_the_first_leg_is_commit_to_stored_in_the_stream() -> None:
+    sent = {"a": 0, "b": 1_000_000, "c": 2_000_000}
+    stored = {"a": 3_000_000, "b": 3_000_000, "c": 3_000_000, "x": 0}
+    legs = propagation.stream_figures(sent, stored)
+    assert legs == {"stored_p50_ms": 2.0, "stored_p99_ms": 3.0}
+    assert propagation.stream_figures(sent, {}) == {"stored_p50_ms": 0.0, "stored_p99_ms": 0.0}

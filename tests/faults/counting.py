@@ -10,6 +10,7 @@ import asyncpg
 import nats
 from crm_chassis.bus import STREAM
 from crm_local.postgres import libpq_url
+from crm_testing.service import eventually
 from nats.errors import TimeoutError as NatsTimeout
 
 CONTACT_CREATED = "crm.contacts.contact.created.v1"
@@ -72,3 +73,25 @@ async def delivered_events(nats_url: str, tenant: UUID, type_: str) -> list[dict
         return events
     finally:
         await nc.close()
+
+
+async def wait_until_drained(db_url: str, within: float = 60) -> None:
+    """Return once the service's outbox is empty (every event published)."""
+
+    async def drained() -> None:
+        assert await outbox_pending(db_url) == 0
+
+    await eventually(drained, within=within)
+
+
+async def assert_one_event_per_contact(
+    nats_url: str, db_url: str, tenant: UUID, count: int
+) -> None:
+    """A new consumer of the stream receives exactly one contact.created per contact of
+    the tenant, ``count`` in all, none twice."""
+    events = await delivered_events(nats_url, tenant, CONTACT_CREATED)
+    ids = await contact_ids(db_url, tenant)
+    assert len(ids) == count
+    assert len(events) == count
+    assert len({e["id"] for e in events}) == count
+    assert sorted(e["subject"] for e in events) == sorted(ids)

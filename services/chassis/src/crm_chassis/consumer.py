@@ -128,6 +128,9 @@ class Consumer:
     max_deliver: int = 5
     ack_wait: float = 30.0
     backoff: tuple[float, ...] = field(default=(0.5, 2.0, 5.0, 15.0))
+    batch_size: int = 100
+    """Events fetched and handled per transaction; a loader whose cost is per batch (a
+    warehouse) takes more."""
 
     def __post_init__(self) -> None:
         if not self.name or any(c in self.name for c in ".*> \t\r\n"):
@@ -198,12 +201,12 @@ class ConsumerRunner:
         sessions: async_sessionmaker[AsyncSession],
         bus: Bus,
         *,
-        batch_size: int = 100,
+        batch_size: int | None = None,
     ) -> None:
         self.consumer = consumer
         self.sessions = sessions
         self.bus = bus
-        self.batch_size = batch_size
+        self.batch_size = batch_size or consumer.batch_size
 
     async def _subscribe(self):
         js = await self.bus.wait_ready()

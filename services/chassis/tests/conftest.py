@@ -12,7 +12,7 @@ from crm_chassis.orm import Entity, Owned, new_metadata
 from crm_chassis.tables import infra_metadata
 from crm_local.postgres import create_database, database_url, drop_database
 from crm_testing import truncate_all
-from sqlalchemy import Numeric, String
+from sqlalchemy import Float, Numeric, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -36,6 +36,7 @@ class Case(Entity, Owned, Base):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(19, 4), nullable=True)
     fee: Mapped[Decimal | None] = mapped_column(Amount(), nullable=True)
     ratio: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False), nullable=True)
+    weight: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Effect(Base):

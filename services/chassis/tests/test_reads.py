@@ -26,6 +26,7 @@ class CaseRead(BaseModel):
     amount: Decimal | None
     fee: Decimal | None
     ratio: float | None
+    weight: float | None
     owner_id: UUID | None
     team_id: UUID | None
     version: int
@@ -59,6 +60,7 @@ async def test_every_visibility_sees_through_the_reader_what_it_sees_through_the
                         amount=Decimal("12.3400"),
                         fee=Decimal("0.5") if owner else None,
                         ratio=0.125 if team else None,
+                        weight=2.5 if owner else None,
                         owner_id=owner,
                         team_id=team,
                     )

@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from asyncpg import InterfaceError, PostgresError
-from sqlalchemy import Numeric, TypeDecorator, any_, bindparam, inspect, or_, select
+from sqlalchemy import Float, Numeric, TypeDecorator, any_, bindparam, inspect, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -127,7 +127,7 @@ def _from_db(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     here: asyncpg returns ``Decimal``, which is right unless the type asks for floats."""
     type_ = column.type
     numeric = type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-    if not isinstance(numeric, Numeric):
+    if not isinstance(numeric, Numeric | Float):  # (Float is no Numeric in SQLAlchemy 2.1)
         return type_.dialect_impl(dialect).result_processor(dialect, None)
 
     def to_python(value: Any) -> Any:

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -71,7 +71,7 @@ class Progress:
         return count < self.expected and not idle and now < self.end
 
 
-Write = Callable[[asyncio.Event], Awaitable[None]]
+Write = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def _paced(rate: float, seconds: float, write: Write) -> float:
@@ -83,7 +83,7 @@ async def _paced(rate: float, seconds: float, write: Write) -> float:
     count = int(rate * seconds)
     late = asyncio.Event()
     started = loop.time()
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
     for i in range(count):
         delay = started + i / rate - loop.time()
         if delay > 0:
@@ -167,8 +167,9 @@ async def consume_chassis(db_url: str, nats_url: str, expected: int, seconds: fl
             await super().handle_batch(messages)
             now = time.time_ns()
             for msg in messages:
-                applied.setdefault(msg.headers["Nats-Msg-Id"], now)
-                stored.setdefault(msg.headers["Nats-Msg-Id"], stored_ns(msg))
+                event_id = msg.headers["Nats-Msg-Id"]
+                applied.setdefault(event_id, now)
+                stored.setdefault(event_id, stored_ns(msg))
 
     consumer = Consumer("bench-propagation", {EVENT_TYPE: Batched(apply)})
     bus = Bus(nats_url, name="bench-consumer")
@@ -253,8 +254,9 @@ async def consume_raw(nats_url: str, expected: int, seconds: float) -> dict:
             await msg.ack()
         now = time.time_ns()
         for msg in messages:
-            received.setdefault(msg.headers["Nats-Msg-Id"], now)
-            stored.setdefault(msg.headers["Nats-Msg-Id"], stored_ns(msg))
+            event_id = (msg.headers or {})["Nats-Msg-Id"]
+            received.setdefault(event_id, now)
+            stored.setdefault(event_id, stored_ns(msg))
     await nc.close()
     return {"received": received, "stored": stored, "rows": len(received)}
 

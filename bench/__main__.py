@@ -75,8 +75,9 @@ def _stop(proc: subprocess.Popen[str], stopped: threading.Event) -> None:
         pass
 
 
-def run_script(script: str, args: list[str], limit: float) -> ScriptResult:
-    path = HERE / script
+def run_script(path: Path, args: list[str], limit: float) -> ScriptResult:
+    """Run one bench script for at most ``limit`` seconds; what it reported."""
+    script = path.name
     if not path.exists():
         return ScriptResult(script, args, 0.0, "not run: missing")
     print(f"\n=== bench/{script} {' '.join(args)}", flush=True)
@@ -133,7 +134,8 @@ def main() -> int:
         # An equal share of what is left (what one saves goes to the next), at least the
         # minimum while the budget lasts, so one slow script does not starve the rest.
         share = max(left / (len(runs) - index), QUICK_MIN_SHARE_SECONDS)
-        results.append(run_script(script, args, min(share, left, FULL_SCRIPT_LIMIT_SECONDS)))
+        limit = min(share, left, FULL_SCRIPT_LIMIT_SECONDS)
+        results.append(run_script(HERE / script, args, limit))
     host["load_average_end"] = round(os.getloadavg()[0], 1)
     table = write(results, host, options.quick, options.out)
     print("\n" + table, flush=True)

@@ -80,7 +80,7 @@ async def schedule_send(
 
 
 async def start(session: AsyncSession, job: Job) -> None:
-    campaign = await session.get(Campaign, UUID(job.payload["campaign_id"]), with_for_update=True)
+    campaign = await _locked(session, UUID(job.payload["campaign_id"]))
     if campaign is None or campaign.status != "scheduled":
         return
     await recipients.take_audience(session, campaign)
@@ -99,6 +99,13 @@ async def start(session: AsyncSession, job: Job) -> None:
     campaign.status, campaign.started_at = "sending", utcnow()
     await session.flush()
     await schedule_send(session, campaign, campaign.send_generation, 0)
+
+
+async def _locked(session: AsyncSession, campaign_id: UUID) -> Campaign | None:
+    """The campaign, locked without waiting: a job holds its own row, and a request that
+    holds the campaign's may be waiting for that row (rescheduling), so waiting here could
+    deadlock. A campaign locked now fails the attempt, retried by the job runner."""
+    return await session.get(Campaign, campaign_id, with_for_update={"nowait": True})
 
 
 def _content(campaign: Campaign, variant: str | None) -> Content:
@@ -298,7 +305,7 @@ async def bounce(
 
 
 async def pick_winner(session: AsyncSession, job: Job) -> None:
-    campaign = await session.get(Campaign, UUID(job.payload["campaign_id"]), with_for_update=True)
+    campaign = await _locked(session, UUID(job.payload["campaign_id"]))
     if campaign is None or campaign.status != "sending" or not campaign.ab_test or campaign.winner:
         return
     test = campaign.ab_test

@@ -92,7 +92,14 @@ async def reevaluate(
         await session.execute(text("ANALYZE segment_members"))
     await session.execute(
         update(Segment)
-        .where(Segment.id == segment_id)
+        .where(
+            Segment.id.in_(
+                # A segment being edited right now is skipped, not waited for: the edit
+                # holds its row and waits for this job's row (it schedules the next
+                # evaluation), and waiting here would deadlock.
+                select(Segment.id).where(Segment.id == segment_id).with_for_update(skip_locked=True)
+            )
+        )
         .values(evaluated_at=now)
         .execution_options(synchronize_session=False)
     )

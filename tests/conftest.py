@@ -23,6 +23,8 @@ async def stack(postgres_url: str, nats_url: str, tmp_path_factory) -> AsyncIter
         bootstrap_api_key=API_KEY,
         log_dir=tmp_path_factory.mktemp("e2e-logs"),
         db_prefix=f"e2e{uuid.uuid4().hex[:6]}_",
+        # Its own files (object store, imports, the analytics warehouse), not make run's.
+        extra_env={"CRM_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data"))},
     )
     await asyncio.to_thread(platform.start)
     try:

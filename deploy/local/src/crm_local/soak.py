@@ -254,8 +254,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             postgres_url, nats_url = pg.start(), nats.start()
             ports = dict(zip([a.name for a in ALL_APPS], free_ports(len(ALL_APPS)), strict=True))
-            with Stack(postgres_url, nats_url, ports=ports, bootstrap_api_key=api_key,
-                       log_dir=base / "logs") as stack:  # fmt: skip
+            with Stack(
+                postgres_url,
+                nats_url,
+                ports=ports,
+                bootstrap_api_key=api_key,
+                log_dir=base / "logs",
+                extra_env={"CRM_DATA_DIR": str(base / "data")},  # its files, not make run's
+            ) as stack:
                 print(f"platform up; soaking for {args.minutes:g} min ...", flush=True)
                 servers = {"nats": nats.pid or 0, "postgres": _postmaster(base / "pg")}
                 result = asyncio.run(

@@ -8,8 +8,10 @@ own values (``CRM_CONTACTS_DATABASE_URL``); the shared values keep their global 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "crm-dev-secret-change-me-0123456789abcdef"
@@ -40,10 +42,17 @@ class SharedSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=AliasChoices("CRM_LOG_LEVEL", "log_level"))
 
 
+DATA = ".data"
+
+
 class ServiceSettings(SharedSettings):
     """Base of each service's settings; subclasses set ``env_prefix``."""
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm"
+    data_dir: Path = Field(Path(DATA), validation_alias=AliasChoices("CRM_DATA_DIR", "data_dir"))
+    """Where files live by default: every ``*_path`` setting under ``.data/`` (the
+    object store, imports, the warehouse) is taken under this folder instead, so two
+    platforms on one machine (``make run`` and a test stack) never share a file."""
     db_pool_size: int = 20
     """Pooled connections, kept open; a request past them waits (``db_pool_timeout``)."""
     db_pool_overflow: int = 0
@@ -69,3 +78,17 @@ class ServiceSettings(SharedSettings):
     scans) runs as many short statements, each well under it."""
     db_pool_recycle: float = 1800.0
     """Seconds after which a pooled connection is replaced (instead of a ping per use)."""
+
+    @model_validator(mode="after")
+    def _paths_under_data_dir(self) -> Self:
+        if self.data_dir == Path(DATA):
+            return self
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not name.endswith("_path") or not isinstance(value, str | Path):
+                continue
+            parts = Path(value).parts
+            if parts[:1] == (DATA,):
+                moved = self.data_dir.joinpath(*parts[1:])
+                setattr(self, name, moved if isinstance(value, Path) else str(moved))
+        return self

@@ -65,3 +65,15 @@ def test_a_script_past_its_time_is_interrupted_and_its_cleanup_runs(tmp_path: Pa
 def test_a_missing_script_is_listed_not_run(tmp_path: Path) -> None:
     result = bench_main.run_script(tmp_path / "gone.py", [], limit=60)
     assert result.status == "not run: missing"
+
+
+def test_a_child_left_behind_is_killed_with_its_script(tmp_path: Path) -> None:
+    body = """
+        import subprocess, sys, time
+        # A child that keeps the output pipe open and outlives its parent.
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        time.sleep(60)
+    """
+    result = bench_main.run_script(script(tmp_path, "leaky.py", body), [], limit=1)
+    assert result.status.startswith("timed out after")
+    assert result.seconds < bench_main.GRACE_SECONDS

@@ -24,3 +24,30 @@ def test_every_service_has_resources_and_none_is_the_gateways() -> None:
     prefixes = [p for ps in ROUTE_TABLE.values() for p in ps]
     assert len(prefixes) == len(set(prefixes))
     assert not GATEWAY_PREFIXES & set(prefixes)
+
+
+def test_only_operations_a_service_declares_public_pass_without_a_token() -> None:
+    from crm_gateway.proxy.routes import RouteTable
+
+    table = RouteTable()
+    table.learn(
+        {
+            "marketing": {
+                "paths": {
+                    "/v1/unsubscribe/{token}": {
+                        "get": {"security": []},
+                        "post": {"security": []},
+                    },
+                    "/v1/segments": {"get": {}, "post": {}},
+                }
+            },
+            "sales": {"paths": {"/v1/web-forms/{key}/submissions": {"post": {"security": []}}}},
+        }
+    )
+
+    assert table.is_public("GET", "/v1/unsubscribe/abc")
+    assert table.is_public("POST", "/v1/web-forms/k1/submissions")
+    assert not table.is_public("DELETE", "/v1/unsubscribe/abc")
+    assert not table.is_public("GET", "/v1/segments")
+    assert not table.is_public("GET", "/v1/web-forms/k1")
+    assert not table.is_public("POST", "/v1/web-forms/k1/submissions/x")

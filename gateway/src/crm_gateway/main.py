@@ -127,7 +127,7 @@ def _startup(settings: GatewaySettings) -> APIRouter:
             routes=app.state.routes,
         )
         # Learn the services' routes in the background: startup never waits for them.
-        learning = asyncio.create_task(app.state.openapi.relearn())
+        learning = asyncio.create_task(app.state.openapi.learn_all())
         signer = Signer(settings, app.state.tokens.keys)
         await signer.refresh(app.state.sessions)
         app.state.signer = signer

@@ -62,6 +62,17 @@ class OpenApiAggregator:
             await self._fetch_all()
             return True
 
+    async def learn_all(self, *, pause: float = 2.0) -> None:
+        """Learn every service's routes, reading again until each has answered: at
+        start-up a service may still be starting, and until its document is read its
+        public operations would need a token and its new prefixes would not route."""
+        while True:
+            async with self._lock:
+                _, unavailable = await self._fetch_all()
+            if not unavailable:
+                return
+            await asyncio.sleep(pause)
+
     async def _fetch_all(self) -> tuple[dict[str, dict[str, Any]], list[str]]:
         names = list(self.upstreams.urls)
         fetched = await asyncio.gather(*(self._fetch(name) for name in names))

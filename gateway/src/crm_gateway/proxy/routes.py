@@ -6,7 +6,9 @@ here. :data:`KNOWN` seeds the table with the resources each service is known to 
 they route (and answer 502/503 naming their service) before its document was ever read.
 A prefix two services claim is routed to neither (it is logged) unless it is known; one
 known for a service stays with it. A path of one service under another's prefix
-(marketing's ``/v1/contacts/{id}/score``) is routed by its whole template.
+(marketing's ``/v1/contacts/{id}/score``) is routed by its whole template. An operation
+a service declares public (``security: []``, ``crm_chassis.openapi.PUBLIC``) passes
+without a token; every other one needs a valid token here first.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class RouteTable:
         self._known = _seeded(known)
         self._owners = dict(self._known)
         self._templates: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        self._public: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
     @property
     def by_prefix(self) -> Mapping[str, str]:
@@ -122,7 +125,21 @@ class RouteTable:
                 first = _first_segment(path)
                 if first in owners and owners[first] != service:
                     templates.setdefault(first, []).append((_template(path), service))
-        self._owners, self._templates = owners, templates
+        public: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for doc in documents.values():
+            for path, item in doc.get("paths", {}).items():
+                for method, operation in item.items():
+                    first = _first_segment(path)
+                    if first and isinstance(operation, dict) and operation.get("security") == []:
+                        public.setdefault(first, []).append((method.upper(), _template(path)))
+        self._owners, self._templates, self._public = owners, templates, public
+
+    def is_public(self, method: str, path: str) -> bool:
+        """Whether the service declares ``method path`` as taking no token
+        (``security: []``: a web form, a tracking pixel, a signed link)."""
+        first = _first_segment(path)
+        candidates = self._public.get(first, ()) if first else ()
+        return any(m == method and template.match(path) for m, template in candidates)
 
 
 _DEFAULT = RouteTable()

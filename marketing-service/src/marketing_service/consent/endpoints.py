@@ -6,6 +6,7 @@ from uuid import UUID
 
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import NotFound
+from crm_chassis.openapi import PUBLIC
 from crm_chassis.schemas import Strict
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -28,7 +29,9 @@ def _token(request: Request, purpose: str, token: str) -> dict[str, Any]:
     return payload
 
 
-@router.post("/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058)")
+@router.post(
+    "/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058)", openapi_extra=PUBLIC
+)
 async def unsubscribe(token: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """What a mail client posts (``List-Unsubscribe=One-Click``), or the page's button."""
     t = _token(request, "unsubscribe", token)
@@ -44,7 +47,12 @@ async def unsubscribe(token: str, request: Request, session: SessionDep) -> dict
     return {"unsubscribed": True, "channel": t["ch"], "purpose": t["p"]}
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse, summary="Unsubscribe page")
+@router.get(
+    "/unsubscribe/{token}",
+    response_class=HTMLResponse,
+    summary="Unsubscribe page",
+    openapi_extra=PUBLIC,
+)
 async def unsubscribe_page(token: str, request: Request) -> str:
     """A page with one button (a GET never unsubscribes: link scanners follow GETs)."""
     _token(request, "unsubscribe", token)
@@ -54,14 +62,18 @@ async def unsubscribe_page(token: str, request: Request) -> str:
     )
 
 
-@router.get("/preferences/{token}", summary="A recipient's subscription preferences")
+@router.get(
+    "/preferences/{token}",
+    summary="A recipient's subscription preferences",
+    openapi_extra=PUBLIC,
+)
 async def get_preferences(token: str, request: Request, session: SessionDep) -> dict[str, Any]:
     t = _token(request, "preferences", token)
     purposes = await service.preferences(session, UUID(t["t"]), UUID(t["c"]), t["ch"], t["p"])
     return {"channel": t["ch"], "purposes": purposes}
 
 
-@router.put("/preferences/{token}", summary="Change subscription preferences")
+@router.put("/preferences/{token}", summary="Change subscription preferences", openapi_extra=PUBLIC)
 async def put_preferences(
     token: str, body: PreferencesWrite, request: Request, session: SessionDep
 ) -> dict[str, Any]:

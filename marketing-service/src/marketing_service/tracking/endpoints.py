@@ -10,6 +10,7 @@ from crm_chassis.auth import require_scope
 from crm_chassis.crud import CallDep
 from crm_chassis.db import SessionDep, transaction
 from crm_chassis.errors import NotFound
+from crm_chassis.openapi import PUBLIC
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -29,7 +30,7 @@ def _token(request: Request, purpose: str, token: str) -> dict[str, Any]:
     return payload
 
 
-@router.get("/t/o/{token}", include_in_schema=True, summary="Open pixel")
+@router.get("/t/o/{token}", summary="Open pixel", openapi_extra=PUBLIC)
 async def open_pixel(token: str, request: Request) -> Response:
     payload = _token(request, "open", token)
     async with transaction(request.app.state.sessions) as session:
@@ -37,7 +38,7 @@ async def open_pixel(token: str, request: Request) -> Response:
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/t/c/{token}", summary="Click redirect")
+@router.get("/t/c/{token}", summary="Click redirect", openapi_extra=PUBLIC)
 async def click(token: str, request: Request) -> Response:
     payload = _token(request, "click", token)
     async with transaction(request.app.state.sessions) as session:
@@ -45,7 +46,7 @@ async def click(token: str, request: Request) -> Response:
     return RedirectResponse(url, status_code=302)
 
 
-@router.post("/track", status_code=202, summary="Behavioural events, batched")
+@router.post("/track", status_code=202, summary="Behavioural events, batched", openapi_extra=PUBLIC)
 async def track(
     body: TrackBatch,
     request: Request,

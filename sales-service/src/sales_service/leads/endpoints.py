@@ -8,7 +8,7 @@ from crm_chassis.db import SessionDep
 from crm_chassis.errors import NotFound
 from crm_chassis.http import IfMatchDep
 from crm_chassis.internal_http import InternalCallsDep
-from crm_chassis.openapi import inline_schema
+from crm_chassis.openapi import PUBLIC, inline_schema
 from crm_chassis.search import SearchRequest, parse_request
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
@@ -62,7 +62,9 @@ async def convert_lead(
     return VIEW.one(call.actor, await conversion.convert(call, id, body, if_match))
 
 
-@router.post("/v1/web-forms/{key}/submissions", status_code=202, tags=["web forms"])
+@router.post(
+    "/v1/web-forms/{key}/submissions", status_code=202, tags=["web forms"], openapi_extra=PUBLIC
+)
 async def submit_web_form(
     key: str, request: Request, session: SessionDep, body: Annotated[Any, Body()] = None
 ) -> JSONResponse:

@@ -5,6 +5,7 @@ from crm_chassis.crud import CallDep
 from crm_chassis.crud_routes import crud_router
 from crm_chassis.db import SessionDep
 from crm_chassis.http import IfMatchDep
+from crm_chassis.openapi import PUBLIC
 from fastapi import APIRouter, Response
 
 from sales_service.tasks import service
@@ -29,7 +30,7 @@ async def my_calendar_feed(call: CallDep) -> CalendarFeedRead:
     return CalendarFeedRead(url=f"/v1/calendar-feeds/{feed.secret}.ics")
 
 
-@router.get("/v1/calendar-feeds/{secret}.ics")
+@router.get("/v1/calendar-feeds/{secret}.ics", openapi_extra=PUBLIC)
 async def calendar(secret: str, session: SessionDep) -> Response:
     """A user's tasks as iCalendar; the secret in the URL is the only credential."""
     body = await service.calendar(session, secret[:64])

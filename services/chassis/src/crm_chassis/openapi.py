@@ -6,6 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+PUBLIC: dict[str, Any] = {"security": []}
+"""``openapi_extra`` of a route that takes no bearer token (a web form, a tracking pixel, a
+signed link): the gateway reads it from the service's document and lets such a request
+through without one. Every other route's request needs a valid token at the gateway."""
+
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     """``model``'s JSON Schema with its ``$defs`` inlined, self-contained.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_chassis.db import SessionDep
+from crm_chassis.openapi import PUBLIC
 from fastapi import APIRouter, Path, Request
 
 from support_service.csat import service
@@ -20,14 +21,14 @@ def _page(survey: object, ticket: object) -> SurveyPage:
     )
 
 
-@router.get("/{token}")
+@router.get("/{token}", openapi_extra=PUBLIC)
 async def get_survey(request: Request, session: SessionDep, token: str = Token) -> SurveyPage:
     """The survey behind a link (401 when the link is not valid or expired)."""
     secret = request.app.state.settings.jwt_secret
     return _page(*await service.open_link(session, secret, token))
 
 
-@router.post("/{token}")
+@router.post("/{token}", openapi_extra=PUBLIC)
 async def answer_survey(
     request: Request, session: SessionDep, body: SurveyAnswer, token: str = Token
 ) -> SurveyPage:

@@ -9,6 +9,7 @@ from uuid import UUID
 from crm_chassis.crud import Call, CallDep
 from crm_chassis.db import SessionDep
 from crm_chassis.errors import Unauthorized
+from crm_chassis.openapi import PUBLIC
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from support_service.deps import WRITE
@@ -52,19 +53,19 @@ async def _portal(
 PortalDep = Annotated[tuple[Call, service.Requester], Depends(_portal)]
 
 
-@router.get("/tickets")
+@router.get("/tickets", openapi_extra=PUBLIC)
 async def my_tickets(portal: PortalDep) -> list[PortalTicket]:
     return [PortalTicket.model_validate(t) for t in await service.list_tickets(*portal)]
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, openapi_extra=PUBLIC)
 async def submit_ticket(body: PortalTicketCreate, portal: PortalDep) -> PortalTicket:
     call, requester = portal
     ticket = await service.submit(call, requester, body.subject, body.description)
     return PortalTicket.model_validate(ticket)
 
 
-@router.get("/tickets/{id:uuid}")
+@router.get("/tickets/{id:uuid}", openapi_extra=PUBLIC)
 async def my_ticket(id: UUID, portal: PortalDep) -> PortalTicketDetail:
     call, requester = portal
     ticket = await service.ticket(call, requester, id)
@@ -72,19 +73,19 @@ async def my_ticket(id: UUID, portal: PortalDep) -> PortalTicketDetail:
     return PortalTicketDetail(**PortalTicket.model_validate(ticket).model_dump(), messages=messages)
 
 
-@router.post("/tickets/{id:uuid}/messages", status_code=201)
+@router.post("/tickets/{id:uuid}/messages", status_code=201, openapi_extra=PUBLIC)
 async def write_message(id: UUID, body: PortalMessageWrite, portal: PortalDep) -> PortalMessage:
     return PortalMessage.model_validate(await service.write(*portal, id, body.body))
 
 
-@router.get("/articles")
+@router.get("/articles", openapi_extra=PUBLIC)
 async def search_articles(
     portal: PortalDep, q: Annotated[str, Query(min_length=1, max_length=500)]
 ) -> list[ArticleHit]:
     return await knowledge.search(portal[0], q)
 
 
-@router.get("/articles/{id:uuid}")
+@router.get("/articles/{id:uuid}", openapi_extra=PUBLIC)
 async def read_article(id: UUID, portal: PortalDep) -> PublishedArticle:
     call = portal[0]
     article = await ArticleRepository(call.session, call.actor).published(id)

@@ -5,17 +5,20 @@
   in ``timeline/rules.py``; one batched handler takes a fetched batch's runs of them.
 - ``contacts-cleanup``: when a contact or account is deleted, its notes, attachments
   and timeline lines go with it (or stay with the other record they also belong to).
+- ``contacts-requests``: what another service asks of a contact: marketing's
+  unsubscribes and preference changes become its consent, a journey's tag its tag.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from crm_chassis.consumer import Consumer
+from crm_chassis.consumer import Consumer, Typed
 from crm_proto import CloudEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.attachments import service as attachments
+from contacts_service.contacts import requests
 from contacts_service.notes import service as notes
 from contacts_service.timeline import service as timeline
 from contacts_service.timeline.rules import RULES
@@ -50,4 +53,13 @@ CLEANUP = Consumer(
     },
 )
 
-CONSUMERS = [TIMELINE, CLEANUP]
+REQUESTS = Consumer(
+    "contacts-requests",
+    handlers={
+        "crm.marketing.contact.unsubscribed.v1": Typed(requests.on_unsubscribed),
+        "crm.marketing.contact.subscribed.v1": Typed(requests.on_subscribed),
+        "crm.marketing.contact.tag_requested.v1": Typed(requests.on_tag_requested),
+    },
+)
+
+CONSUMERS = [TIMELINE, CLEANUP, REQUESTS]

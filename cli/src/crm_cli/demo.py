@@ -114,7 +114,7 @@ def _person(fake: Faker, account_id: str, company: str) -> dict[str, Any]:
         "company": company,
         "email": f"{first}.{last}.{fake.unique.random_int(1, 10**9)}@example.com".lower(),
         "account_id": account_id,
-        "lifecycle_stage": random.choice(["lead", "customer", "mql"]),
+        "lifecycle_stage": random.choice(["lead", "customer", "marketing_qualified_lead"]),
         "consent": {"email": {"marketing": consent}},
         "tags": random.sample(["vip", "beta", "eu", "partner"], 1),
     }

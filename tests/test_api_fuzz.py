@@ -55,6 +55,11 @@ KNOWN_FAILURES: dict[str, tuple[str, ...]] = {
         "GET /v1/calls/dial",
         "GET /v1/calls/screen-pop",
     ),
+    # The merged document only: GET /v1/queues (support's) answers what its document
+    # promises, but the merged one describes it with sales' QueueRead ("strategy",
+    # "skills", "calendar_id", "team_id" not allowed): the merge keeps one of two equal
+    # Page_QueueRead_ wrappers, whose $ref then names the other service's QueueRead.
+    "gateway": ("GET /v1/queues",),
 }
 
 
@@ -106,8 +111,20 @@ def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(
     stack: Stack, token: str, tmp_path: Path, app: str
 ) -> None:
     extra = ("--include-path-regex", MERGED_PATHS) if app == GATEWAY.name and MERGED_PATHS else ()
-    for name in KNOWN_FAILURES.get(app, ()):
+    # The merged document holds every service's operations, and so their failures too.
+    known = KNOWN_FAILURES.get(app, ()) if app != GATEWAY.name else sum(KNOWN_FAILURES.values(), ())
+    for name in known:
         extra += ("--exclude-name", name)
     result = fuzz(stack.urls[app], token, tmp_path, *extra)
-    assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-2000:]
+    assert result.returncode == 0, failures(result.stdout) + result.stderr[-2000:]
     assert " passed" in result.stdout  # cases were generated and run
+
+
+def failures(report: str) -> str:
+    """The failures and errors of a schemathesis report (each with its curl) and its
+    summary, without the warnings between them."""
+    start = min((i for i in (report.find("= FAILURES ="), report.find("= ERRORS =")) if i >= 0),
+                default=0)  # fmt: skip
+    end = report.find("= WARNINGS =", start)
+    summary = report.find("= SUMMARY =")
+    return report[start : end if end > start else None][:30000] + "\n" + report[summary:]

@@ -101,6 +101,7 @@ def run(root: Path, data: Path) -> int:
                 lambda: "crm_" + secrets.token_urlsafe(32),
             ),
             log_dir=data / "logs",
+            data_dir=data,
             extra_env={OWNER_ENV: str(data), **smtp_env},
         )
         stack.start()

@@ -10,6 +10,7 @@ growing pause when it keeps failing before it is ready, and says so.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -43,11 +44,16 @@ class ServiceSpec:
     #: its section there; the workspace's one ini holds a section per app.
     alembic_ini: Path = WORKSPACE_ALEMBIC_INI
     alembic_section: str | None = None
+    #: An app that runs on another app's settings and database (the webhook dispatcher
+    #: on the gateway's): that app's name.
+    settings_of: str | None = None
+    #: More uvicorn options (the gateway's own HTTP protocol).
+    uvicorn_args: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
         """Prefix of the app's settings, e.g. ``CRM_CONTACTS_``."""
-        return f"CRM_{self.name.upper()}_"
+        return f"CRM_{(self.settings_of or self.name).upper()}_"
 
 
 SERVICES: tuple[ServiceSpec, ...] = tuple(
@@ -60,8 +66,19 @@ SERVICES: tuple[ServiceSpec, ...] = tuple(
         ("analytics", 8105),
     )
 )
-GATEWAY = ServiceSpec("gateway", "crm_gateway.main:create_app", 8000, alembic_section="gateway")
-ALL_APPS: tuple[ServiceSpec, ...] = (*SERVICES, GATEWAY)
+GATEWAY = ServiceSpec(
+    "gateway",
+    "crm_gateway.main:create_app",
+    8000,
+    alembic_section="gateway",
+    # uvicorn's httptools with the edge's size limits, answered as problem+json.
+    uvicorn_args=("--http", "crm_gateway.limits.server:EdgeHttpToolsProtocol"),
+)
+#: The webhook dispatcher: its own process on the gateway's settings and database.
+DISPATCHER = ServiceSpec(
+    "webhooks", "crm_gateway.dispatcher:create_app", 8106, settings_of="gateway"
+)
+ALL_APPS: tuple[ServiceSpec, ...] = (*SERVICES, GATEWAY, DISPATCHER)
 
 
 #: Pause before restarting an app that failed again before it became ready, by how many
@@ -114,14 +131,17 @@ class Stack:
         db_prefix: str = "crm_",
         extra_env: Mapping[str, str] | None = None,
         ready_timeout: float = 90.0,
+        data_dir: Path | None = None,
     ) -> None:
         """Describe the stack; nothing runs until ``start()``.
 
         ``postgres_url`` is an admin URL (``postgresql://``) of the server holding every
         database; ``ports`` overrides the default port by app name; ``db_prefix`` names
         the databases (``crm_contacts`` ...), tests pass a unique one; ``apps`` selects the
-        apps (default: five services and the gateway); ``extra_env`` is added to every
-        child's environment.
+        apps (default: five services, the gateway and the webhook dispatcher);
+        ``extra_env`` is added to every child's environment; ``data_dir`` holds the files
+        the apps keep (``CRM_DATA_DIR``; default: beside ``log_dir``, so a test stack never
+        shares ``make run``'s).
         """
         self.postgres_url = postgres_url
         self.nats_url = nats_url
@@ -131,6 +151,7 @@ class Stack:
         self.jwt_secret = jwt_secret or secrets.token_urlsafe(32)
         self.bootstrap_api_key = bootstrap_api_key
         self.log_dir = (log_dir or self.repo_root / ".data" / "logs").resolve()
+        self.data_dir = (data_dir or self.log_dir.parent / "data").resolve()
         self.db_prefix = db_prefix
         self.extra_env = dict(extra_env or {})
         self.ready_timeout = ready_timeout
@@ -153,8 +174,8 @@ class Stack:
         return self.urls[GATEWAY.name]
 
     def database_name(self, app: ServiceSpec) -> str:
-        """Name of the app's database, e.g. ``crm_contacts``."""
-        return f"{self.db_prefix}{app.name}"
+        """Name of the app's database, e.g. ``crm_contacts`` (the dispatcher: the gateway's)."""
+        return f"{self.db_prefix}{app.settings_of or app.name}"
 
     def database_url(self, app: ServiceSpec) -> str:
         """SQLAlchemy (``postgresql+asyncpg://``) URL of the app's database."""
@@ -189,12 +210,13 @@ class Stack:
 
     def prepare_databases(self) -> None:
         """Create each app's database if missing and migrate it to head."""
-        for app in self.apps:
+        owners = [app for app in self.apps if app.settings_of is None]
+        for app in owners:
             if create_database(self.postgres_url, self.database_name(app)):
                 log.info("created database %s", self.database_name(app))
         # Alembic runs are mostly interpreter start-up: two at a time halves the wait.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(self.migrate, self.apps))
+            list(pool.map(self.migrate, owners))
 
     def migrate(self, app: ServiceSpec) -> None:
         """Run ``alembic [-n <section>] upgrade heads`` for ``app``."""
@@ -211,16 +233,26 @@ class Stack:
     def env_for(self, app: ServiceSpec) -> dict[str, str]:
         """The environment of ``app``'s process."""
         env = dict(os.environ)
+        services = {
+            a.name: self.urls[a.name]
+            for a in self.apps
+            if a.name != GATEWAY.name and a.settings_of is None
+        }
         env |= {
             "PYTHONUNBUFFERED": "1",
             "CRM_NATS_URL": self.nats_url,
             "CRM_JWT_SECRET": self.jwt_secret,
+            "CRM_DATA_DIR": str(self.data_dir),
+            # Calls between services (support's screen-pop asks contacts); below, the links
+            # in mail (tracking, unsubscribe, surveys) go to the gateway.
+            "CRM_SERVICE_URLS": json.dumps(services),
             f"{app.env_prefix}DATABASE_URL": self.database_url(app),
         }
+        if GATEWAY.name in self.urls:
+            env["CRM_MARKETING_PUBLIC_BASE_URL"] = env["CRM_SUPPORT_PUBLIC_URL"] = self.gateway_url
         if app.name == GATEWAY.name:
-            for other in self.apps:
-                if other.name != GATEWAY.name:
-                    env[f"CRM_GATEWAY_{other.name.upper()}_URL"] = self.urls[other.name]
+            for name, url in services.items():
+                env[f"CRM_GATEWAY_{name.upper()}_URL"] = url
             if self.bootstrap_api_key:
                 env["CRM_BOOTSTRAP_API_KEY"] = self.bootstrap_api_key
         return env | self.extra_env
@@ -368,6 +400,7 @@ class Stack:
             "on",
             "--timeout-graceful-shutdown",
             "10",
+            *app.uvicorn_args,
         ]
         self._procs[app.name] = subprocess.Popen(
             cmd,

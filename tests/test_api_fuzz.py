@@ -42,19 +42,6 @@ MERGED_PATHS = os.environ.get(
 #: Operations this test found failing, left out until their service is fixed (each its
 #: owner's to fix; the request is what schemathesis printed). Remove a line to see it.
 KNOWN_FAILURES: dict[str, tuple[str, ...]] = {
-    # 500: GET /v1/forecast/attainment?currency=EUR&period=0000-Q1
-    "sales": ("GET /v1/forecast/attainment",),
-    # 500 on an id that does not exist: GET /v1/scoring-rules/01a2355e-724a-73ce-a679-0eb26677bdfc
-    "marketing": ("GET /v1/scoring-rules/{id}",),
-    "support": (
-        # 500 on an id that does not exist:
-        # GET /v1/sla-policies/01a2355b-55ff-75c3-810e-ce4ef8a26d1e
-        "GET /v1/sla-policies/{id}",
-        # 503 "The contacts service is not configured": the Stack gives no service the
-        # URLs of the others (CRM_SUPPORT_CONTACTS_URL), only the gateway.
-        "GET /v1/calls/dial",
-        "GET /v1/calls/screen-pop",
-    ),
     # The merged document only: GET /v1/queues (support's) answers what its document
     # promises, but the merged one describes it with sales' QueueRead ("strategy",
     # "skills", "calendar_id", "team_id" not allowed): the merge keeps one of two equal

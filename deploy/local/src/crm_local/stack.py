@@ -250,11 +250,10 @@ class Stack:
         }
         if GATEWAY.name in self.urls:
             env["CRM_MARKETING_PUBLIC_BASE_URL"] = env["CRM_SUPPORT_PUBLIC_URL"] = self.gateway_url
-        if app.name == GATEWAY.name:
-            for name, url in services.items():
-                env[f"CRM_GATEWAY_{name.upper()}_URL"] = url
-            if self.bootstrap_api_key:
-                env["CRM_BOOTSTRAP_API_KEY"] = self.bootstrap_api_key
+        for name, url in services.items():  # the gateway's upstreams; support's contacts
+            env[f"{app.env_prefix}{name.upper()}_URL"] = url
+        if app.name == GATEWAY.name and self.bootstrap_api_key:
+            env["CRM_BOOTSTRAP_API_KEY"] = self.bootstrap_api_key
         return env | self.extra_env
 
     def wait_ready(self) -> None:

@@ -24,7 +24,7 @@ from sales_service.products.repository import RateRepository
 from sales_service.quotes.totals import HUNDRED, rounded
 
 NIL = UUID(int=0)
-PERIOD = re.compile(r"^(\d{4})-(Q[1-4]|0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"^([12]\d{3})-(Q[1-4]|0[1-9]|1[0-2])$")  # years 1000-2999: a date
 
 
 class QuotaWrite(Strict):

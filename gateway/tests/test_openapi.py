@@ -131,3 +131,31 @@ def test_every_route_of_every_service_is_in_a_valid_merged_document(
                 expected = {"404", "429"} if public else {"401", "404", "429"}
                 assert expected <= set(op["responses"]), (method, path)
                 assert public == table.is_public(method.upper(), path), (method, path)
+
+
+def test_a_wrapper_of_a_renamed_schema_is_renamed_with_it() -> None:
+    def doc(queue: dict) -> dict:
+        return {
+            "paths": {},
+            "components": {
+                "schemas": {
+                    "QueueRead": queue,
+                    "Page_QueueRead_": {
+                        "properties": {
+                            "data": {"items": {"$ref": "#/components/schemas/QueueRead"}}
+                        }
+                    },
+                }
+            },
+        }
+
+    sales = doc({"properties": {"name": {"type": "string"}}})
+    support = doc({"properties": {"skills": {"type": "array"}}})
+
+    merged = merge_documents({"paths": {}}, {"sales": sales, "support": support})
+
+    schemas = merged["components"]["schemas"]
+    assert schemas["support__QueueRead"] == support["components"]["schemas"]["QueueRead"]
+    wrapper = schemas["support__Page_QueueRead_"]["properties"]["data"]["items"]["$ref"]
+    assert wrapper == "#/components/schemas/support__QueueRead"
+    assert schemas["Page_QueueRead_"] == sales["components"]["schemas"]["Page_QueueRead_"]

@@ -35,12 +35,7 @@ def merge_documents(
     tags: list[dict[str, Any]] = doc.setdefault("tags", [])
     tag_names = {t.get("name") for t in tags}
     for service, upstream in services.items():
-        upstream_schemas = upstream.get("components", {}).get("schemas", {})
-        renames = {
-            name: f"{service}__{name}"
-            for name, schema in upstream_schemas.items()
-            if name in schemas and schemas[name] != schema
-        }
+        renames = _renames(service, upstream.get("components", {}).get("schemas", {}), schemas)
         upstream = _rewrite_refs(upstream, renames) if renames else copy.deepcopy(upstream)
         for name, schema in upstream.get("components", {}).get("schemas", {}).items():
             schemas.setdefault(renames.get(name, name), schema)
@@ -138,6 +133,22 @@ def _add_errors(operation: dict[str, Any]) -> None:
         if status in responses or (public and status in _PUBLIC_SKIP):
             continue
         responses[status] = {"$ref": "#/components/responses/" + name}
+
+
+def _renames(service: str, theirs: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, str]:
+    """The names of ``theirs`` to take as ``<service>__<name>``: those that mean something
+    else than ours, and, until none is left, those equal to ours but for a reference to
+    a renamed one (a ``Page_QueueRead_`` of two services whose ``QueueRead`` differ)."""
+    renames: dict[str, str] = {}
+    while True:
+        more = {
+            name: f"{service}__{name}"
+            for name, schema in theirs.items()
+            if name in ours and name not in renames and ours[name] != _rewrite_refs(schema, renames)
+        }
+        if not more:
+            return renames
+        renames |= more
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:

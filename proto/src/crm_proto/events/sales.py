@@ -411,7 +411,7 @@ def _lifecycle(key: str, title: str, snapshot: type[_Payload]) -> None:
         "Deleted": (f"A {title} was deleted.", {"id": (UUID, ...)}),
     }
     for kind, (doc, fields) in specs.items():
-        model = create_model(f"{name}{kind}", __base__=_Payload, __doc__=doc, **fields)  # type: ignore[call-overload]
+        model = create_model(f"{name}{kind}", __base__=_Payload, __doc__=doc, **fields)  # type: ignore[call-overload,unused-ignore]
         model.__module__ = __name__
         globals()[model.__name__] = event_type(f"crm.sales.{key}.{kind.lower()}.v1")(model)
 

@@ -6,10 +6,12 @@ Starts its own embedded PostgreSQL and NATS and every app (as ``make run`` does,
 ports, in a temporary directory), then drives the gateway from this process: contacts
 created, read, changed with ``If-Match``, searched and listed, and every list endpoint of
 every other service (found in the gateway's merged OpenAPI: the ``GET`` paths without
-parameters). It reports throughput, every unexpected answer (a 5xx, a transport error,
-or a status the operation does not expect: the count must be 0) and the resident memory
-of every process at the start, the middle and the end (a process that grew in both halves
-by more than a tenth is reported as growing). Exit 0 when both hold.
+parameters). The gateway's rate limits are lifted: the load is one API key. It reports
+throughput, every unexpected answer (a 5xx, a transport error, or a status the operation
+does not expect: the count must be 0) and the memory of every process (its own, USS) at
+the start, the middle and the end; an app that grew in both halves by more than a tenth is
+reported as growing (PostgreSQL and NATS are shown, not judged: their caches and the
+stream grow to what they are configured to hold). Exit 0 when both hold.
 """
 
 from __future__ import annotations
@@ -152,12 +154,15 @@ def growing(samples: list[dict[str, int]]) -> list[str]:
 
 
 def memory(pids: dict[str, int]) -> dict[str, int]:
-    """Resident memory (bytes) of each named process and its children."""
+    """Memory (bytes) of each named process and its children that is theirs alone (USS):
+    PostgreSQL's backends all map its shared buffers, which RSS would count once per
+    backend and as growth while they fill."""
     sizes = {}
     for name, pid in pids.items():
         try:
             proc = psutil.Process(pid)
-            sizes[name] = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+            family = [proc, *proc.children(recursive=True)]
+            sizes[name] = sum(p.memory_full_info().uss for p in family)
         except psutil.NoSuchProcess:
             sizes[name] = 0
     return sizes
@@ -212,7 +217,9 @@ async def drive(
         },
         "list_endpoints": lists,
         "memory_mib": {name: [round(s[name] / 2**20, 1) for s in samples] for name in samples[0]},
-        "growing": growing(samples),
+        # Judged on the platform's apps; PostgreSQL's and NATS' caches and the stream grow
+        # up to what they are configured to hold, and are reported for reading.
+        "growing": [n for n in growing(samples) if n not in servers],
     }
 
 
@@ -260,7 +267,12 @@ def main(argv: list[str] | None = None) -> int:
                 ports=ports,
                 bootstrap_api_key=api_key,
                 log_dir=base / "logs",
-                extra_env={"CRM_DATA_DIR": str(base / "data")},  # its files, not make run's
+                extra_env={
+                    "CRM_DATA_DIR": str(base / "data"),  # its files, not make run's
+                    # The load is one API key: measure the platform, not its rate limits.
+                    "CRM_GATEWAY_RATE_LIMIT_PER_KEY": str(10**9),
+                    "CRM_GATEWAY_RATE_LIMIT_PER_TENANT": str(10**9),
+                },
             ) as stack:
                 print(f"platform up; soaking for {args.minutes:g} min ...", flush=True)
                 servers = {"nats": nats.pid or 0, "postgres": _postmaster(base / "pg")}

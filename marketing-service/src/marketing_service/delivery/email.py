@@ -20,7 +20,7 @@ import aiosmtplib
 from aiosmtplib.email import flatten_message
 from aiosmtplib.errors import SMTPDataError
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
-from crm_chassis.mail import MailConnection, MailRejected, MailSettings, prepare
+from crm_chassis.mail import MailConnection, MailSettings, prepare, rejection
 
 from marketing_service.delivery.channel import Commit, Outgoing
 
@@ -50,18 +50,11 @@ class CommittedConnection(MailConnection):
             self._drop()
             raise aborted.__cause__ or aborted from None
         except aiosmtplib.SMTPRecipientRefused as exc:
-            await self._reset()
-            raise MailRejected(
-                f"{exc.code} {exc.message}", permanent=exc.code >= 500, code=exc.code
-            ) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            await self.close()
-            raise MailRejected(
-                f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
-            ) from exc
+            await self._reset()  # the session goes on: only this recipient was refused
+            raise rejection(exc) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self.close()
-            raise MailRejected(f"relay unreachable: {exc}", permanent=False) from exc
+            raise rejection(exc) from exc
         return message_id
 
     async def _reset(self) -> None:

@@ -59,6 +59,22 @@ class MailRejected(Exception):
         self.code = code
 
 
+def rejection(exc: Exception) -> MailRejected:
+    """What an SMTP failure means for the message: a 5xx answer is a bounce, anything else
+    (a 4xx, a timeout, a connection lost) is worth another try later."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        return MailRejected(
+            "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients),
+            permanent=all(c >= 500 for c in codes),
+            code=min(codes, default=None),
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        permanent = 500 <= exc.code < 600
+        return MailRejected(f"{exc.code} {exc.message}", permanent=permanent, code=exc.code)
+    return MailRejected(f"relay unreachable: {exc}", permanent=False)
+
+
 def prepare(message: EmailMessage, sender: str) -> str:
     """Fill ``From``, ``Date`` and ``Message-ID`` where missing; return the Message-ID."""
     if "From" not in message:
@@ -105,20 +121,10 @@ class MailConnection:
             client = await self._connected()
             refused, _ = await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            raise MailRejected(
-                "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients),
-                permanent=all(c >= 500 for c in codes),
-                code=min(codes, default=None),
-            ) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            await self.close()
-            raise MailRejected(
-                f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
-            ) from exc
+            raise rejection(exc) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self.close()
-            raise MailRejected(f"relay unreachable: {exc}", permanent=False) from exc
+            raise rejection(exc) from exc
         for recipient, response in refused.items():
             log.warning("relay refused %s for %s: %s", recipient, message_id, response)
         return message_id

@@ -23,15 +23,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
+
+from app_server import api_only  # the sibling module, as bench scripts import them
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC_INI = ROOT / "alembic.ini"
@@ -56,47 +56,8 @@ def postgres(workdir: Path) -> Iterator[str]:
         pg.stop()
 
 
-@contextlib.contextmanager
-def app_server(db_url: str) -> Iterator[int]:
-    from crm_local.ports import free_port, port_is_open
-
-    port, dead_nats = free_port(), free_port()
-    env = os.environ | {
-        "CRM_SALES_DATABASE_URL": db_url,
-        "CRM_SALES_RUN_BACKGROUND": "false",
-        "CRM_NATS_URL": f"nats://{HOST}:{dead_nats}",
-        "CRM_JWT_SECRET": JWT_SECRET,
-        "CRM_LOG_LEVEL": "ERROR",
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "sales_service.main:create_app",
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not port_is_open(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the sales app did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def app_server(db_url: str) -> contextlib.AbstractContextManager[int]:
+    return api_only("sales", db_url, JWT_SECRET)
 
 
 def token() -> str:

@@ -22,8 +22,6 @@ import logging
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,6 +30,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
+
+from app_server import api_only  # the sibling module, as bench scripts import them
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC_INI = ROOT / "alembic.ini"  # its [contacts] section
@@ -314,37 +314,8 @@ def postgres(workdir: Path) -> Iterator[str]:
         pg.stop()
 
 
-@contextlib.contextmanager
-def app_server(db_url: str) -> Iterator[int]:
-    from crm_local.ports import free_port, port_is_open
-
-    port, dead_nats = free_port(), free_port()
-    env = os.environ | {
-        "CRM_CONTACTS_DATABASE_URL": db_url,
-        "CRM_CONTACTS_RUN_BACKGROUND": "false",  # no relay or consumers: reads only
-        "CRM_NATS_URL": f"nats://{HOST}:{dead_nats}",  # searches never touch the bus
-        "CRM_JWT_SECRET": JWT_SECRET,
-        "CRM_LOG_LEVEL": "ERROR",
-    }
-    cmd = [
-        sys.executable, "-m", "uvicorn", "contacts_service.main:create_app", "--factory",
-        "--host", HOST, "--port", str(port), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not port_is_open(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the contacts app did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def app_server(db_url: str) -> contextlib.AbstractContextManager[int]:
+    return api_only("contacts", db_url, JWT_SECRET)
 
 
 def bench_token() -> str:

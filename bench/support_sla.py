@@ -24,14 +24,14 @@ import contextlib
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
+
+from app_server import api_only  # the sibling module, as bench scripts import them
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC_INI = ROOT / "alembic.ini"
@@ -163,36 +163,8 @@ async def load(dsn: str, rows: int) -> None:
         await conn.close()
 
 
-@contextlib.contextmanager
-def app_server(db_url: str) -> Iterator[int]:
-    from crm_local.ports import free_port, port_is_open
-
-    port, dead_nats = free_port(), free_port()
-    env = os.environ | {
-        "CRM_SUPPORT_DATABASE_URL": db_url,
-        "CRM_SUPPORT_RUN_BACKGROUND": "false",
-        "CRM_NATS_URL": f"nats://{HOST}:{dead_nats}",
-        "CRM_JWT_SECRET": JWT_SECRET,
-        "CRM_LOG_LEVEL": "ERROR",
-    }
-    cmd = [sys.executable, "-m", "uvicorn", "support_service.main:create_app", "--factory",
-           "--host", HOST, "--port", str(port), "--no-access-log",
-           "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not port_is_open(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the support app did not start")
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def app_server(db_url: str) -> contextlib.AbstractContextManager[int]:
+    return api_only("support", db_url, JWT_SECRET)
 
 
 def pct(values: list[float], q: float) -> float:

@@ -8,8 +8,9 @@ marketing-service database, and:
 
 1. projects ``--contacts`` contacts (one tenant; stages, tags, custom fields, page visits
    for a tenth of them), then fully re-evaluates a segment over them
-   (``membership.evaluate``: the membership diffed and written in one statement, its
-   entered events bulk-written to the outbox) twice: the first run fills the segment, the
+   (``membership.evaluate``: the difference read in one read-only statement, which runs
+   with parallel workers as the plain query does; only it written, its entered events
+   bulk-written to the outbox) twice: the first run fills the segment, the
    second finds it current, the steady state of the scheduled refresh. Beside it, in the
    same run, the plain SQL of the same rule (``SELECT count(*) ... WHERE``, hand-written):
    target, re-evaluation within 1.5x of it;

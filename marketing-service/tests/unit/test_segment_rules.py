@@ -57,7 +57,8 @@ def sql(rule: dict) -> str:
 def test_every_valid_tree_compiles_with_its_values_bound_never_inlined(tree):
     rule = parse(tree)
     check_size(rule)
-    text = sql(tree)
+    # The compiler's own fixed literal (LIKE's escape character) is not a value.
+    text = sql(tree).replace("ESCAPE '\\'", "ESCAPE")
     for value in _strings(tree):
         if "'" in value or ";" in value:  # what would break out of an inlined literal
             assert value not in text, (value, text)

@@ -2,9 +2,11 @@
 
 - :func:`refresh_contacts`: the contacts an event changed are evaluated against every
   segment of the tenant in one query; memberships that differ are added or removed.
-- :func:`evaluate`: one segment's whole membership brought to its rule's answer in one
-  statement (a new or changed rule, and on a schedule for rules relative to the time of
-  evaluation, which stop holding as time passes without any event).
+- :func:`evaluate`: one segment's whole membership brought to its rule's answer: the
+  difference read in one statement (parallel, as a plain query of the rule), only it
+  written, its events in one ``COPY`` (a new or changed rule, and on a schedule for
+  rules relative to the time of evaluation, which stop holding as time passes without
+  any event).
 
 Every change publishes ``segment.entered`` / ``segment.left`` with the membership change
 (outbox), and an entry starts the journeys that segment triggers.

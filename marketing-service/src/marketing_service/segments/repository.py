@@ -9,8 +9,9 @@ from uuid import UUID
 
 from crm_chassis.auth import Actor
 from crm_chassis.repository import TenantRepository, visibility_clause
-from sqlalchemy import delete, func, literal, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, delete, func, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_service.contacts.models import ProjectedContact as C
@@ -57,36 +58,41 @@ def matching(tenant_id: UUID, rule: Rule, now: datetime) -> Any:
 async def reevaluate(
     session: AsyncSession, tenant_id: UUID, segment_id: UUID, rule: Rule, now: datetime
 ) -> tuple[list[UUID], list[UUID]]:
-    """Bring the segment's members to the rule's answer at ``now`` in one statement; the
-    contacts that entered and those that left."""
-    match = matching(tenant_id, rule, now).cte("matching").prefix_with("MATERIALIZED")
+    """Bring the segment's members to the rule's answer at ``now``; the contacts that
+    entered and those that left.
+
+    The difference is one read-only statement: the matching contacts full-joined to the
+    members, keeping the rows found on one side only. Being read-only, it runs with
+    parallel workers as the plain query of the rule does (a statement that writes never
+    does); then only the difference is written, set-based (usually nothing: the steady
+    state of the scheduled refresh). The tenant's membership lock (:func:`serialize`),
+    held by the caller, keeps the difference true until the transaction ends.
+    """
+    match = matching(tenant_id, rule, now).subquery("matching")
     held = [M.tenant_id == tenant_id, M.segment_id == segment_id]
-    current = select(M.contact_id).where(*held).cte("current").prefix_with("MATERIALIZED")
-    # One scan of the contacts, one of the members, and anti-joins both ways: only the
-    # difference is written (ON CONFLICT on every member would probe and lock each one).
-    new = select(literal(tenant_id), literal(segment_id), match.c.id, literal(now)).where(
-        ~select(current.c.contact_id).where(current.c.contact_id == match.c.id).exists()
+    current = select(M.contact_id).where(*held).subquery("current")
+    diff = (
+        select(match.c.id, current.c.contact_id)
+        .select_from(match.outerjoin(current, current.c.contact_id == match.c.id, full=True))
+        .where(or_(match.c.id.is_(None), current.c.contact_id.is_(None)))
     )
-    gone = select(current.c.contact_id).where(
-        ~select(match.c.id).where(match.c.id == current.c.contact_id).exists()
-    )
-    entered = (
-        insert(M)
-        .from_select(["tenant_id", "segment_id", "contact_id", "entered_at"], new)
-        .on_conflict_do_nothing()
-        .returning(M.contact_id)
-        .cte("entered")
-    )
-    left = delete(M).where(*held, M.contact_id.in_(gone)).returning(M.contact_id).cte("left")
-    stmt = select(literal("entered").label("change"), entered.c.contact_id).union_all(
-        select(literal("left"), left.c.contact_id)
-    )
-    # Hash anti-joins, whatever the statistics say: right after a bulk change they still
-    # count the members as none, and a nested loop over the CTE (which has no index)
-    # would compare every member with every match.
-    await session.execute(text("SET LOCAL enable_nestloop = off"))
-    rows = (await session.execute(stmt)).all()
-    await session.execute(text("RESET enable_nestloop"))
+    rows = (await session.execute(diff)).all()
+    entered = [r.id for r in rows if r.id is not None]
+    left = [r.contact_id for r in rows if r.id is None]
+    if entered:
+        ids = func.unnest(literal(entered, ARRAY(PG_UUID(as_uuid=True))))
+        new = select(literal(tenant_id), literal(segment_id), ids, literal(now))
+        await session.execute(
+            insert(M)
+            .from_select(["tenant_id", "segment_id", "contact_id", "entered_at"], new)
+            .on_conflict_do_nothing()
+        )
+    if left:
+        await session.execute(
+            delete(M).where(
+                *held, M.contact_id == any_(literal(left, ARRAY(PG_UUID(as_uuid=True))))
+            )
+        )
     if len(rows) >= ANALYZE_AFTER:
         # Later plans (and the next evaluation's) see the new size of the membership.
         await session.execute(text("ANALYZE segment_members"))
@@ -103,10 +109,7 @@ async def reevaluate(
         .values(evaluated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return (
-        [r.contact_id for r in rows if r.change == "entered"],
-        [r.contact_id for r in rows if r.change == "left"],
-    )
+    return entered, left
 
 
 async def matches_of(

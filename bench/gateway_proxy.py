@@ -1,6 +1,6 @@
 """Proxy transport benchmark: how many requests per second a proxy in front of a trivial
-upstream carries, on httpx.AsyncClient versus aiohttp's ClientSession, and through the real
-gateway (aiohttp, chassis middleware, JWT check).
+upstream carries, on httpx.AsyncClient versus aiohttp's ClientSession (ADR 0002). The real
+gateway, which needs its database, is measured in front of a real service by read_path.py.
 
     python bench/gateway_proxy.py [--duration 5] [--rounds 3] [--concurrency 32]
 
@@ -9,7 +9,9 @@ Starts, on free loopback ports and as child processes: a uvicorn FastAPI upstrea
 (``wrk`` when installed, else the built-in keep-alive load generator on uvloop and
 httptools) with a fixed number of connections for a fixed time, and prints req/s, latency,
 the ratio to the upstream alone, and each process's CPU time per request (steadier than
-req/s on a shared machine). Rounds are interleaved; the median is reported.
+req/s on a shared machine). Rounds are interleaved; the median is reported. Ends with
+its ``BENCH-RESULT`` line (bench/report.py): each proxy's req/s and CPU per request beside
+the upstream's; a target that failed is reported and the others keep their rows (exit 1).
 Everything runs in the foreground and is stopped at the end.
 """
 
@@ -29,7 +31,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from uuid import UUID
 
 # Module level: FastAPI resolves the endpoints' string annotations in these globals.
 from fastapi import FastAPI, Request
@@ -38,7 +39,6 @@ from starlette.responses import StreamingResponse
 
 HOST = "127.0.0.1"
 PATH = "/v1/contacts/ping"  # routed to contacts by the real gateway; the others pass it on
-JWT_SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 DROP = {
     "connection",
     "keep-alive",
@@ -52,7 +52,7 @@ DROP = {
     "proxy-authenticate",
     "trailer",
 }
-TARGETS = ("upstream", "proxy-httpx", "proxy-aiohttp", "gateway")
+TARGETS = ("upstream", "proxy-httpx", "proxy-aiohttp")
 
 
 # -- the servers (each runs in a child process) ----------------------------------------
@@ -167,10 +167,8 @@ def serve(target: str, port: int, upstream: str) -> None:
         uvicorn.run(upstream_app(), **options)
     elif target == "proxy-httpx":
         uvicorn.run(httpx_proxy_app(upstream), **options)
-    elif target == "proxy-aiohttp":
+    else:
         uvicorn.run(aiohttp_proxy_app(upstream), **options)
-    else:  # the real gateway; the proxy path touches neither its database nor NATS
-        uvicorn.run("crm_gateway.main:create_app", factory=True, **options)
 
 
 # -- the load generator (a child process too) ------------------------------------------
@@ -354,15 +352,7 @@ def measure(
     return result
 
 
-def bench_token(env: dict[str, str]) -> str:
-    from crm_chassis.auth import Actor, issue_token
-    from crm_chassis.settings import SharedSettings
-
-    settings = SharedSettings(jwt_secret=env["CRM_JWT_SECRET"])
-    return issue_token(Actor(tenant_id=UUID(int=1), user_id=UUID(int=1)), settings)
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
@@ -388,40 +378,45 @@ def main() -> None:
             "bounded: concurrency 1..512, duration up to 60 s, warm-up up to 30 s, 1..10 rounds"
         )
 
-    closed = free_port()  # NATS is not needed; the gateway's bus retries quietly meanwhile
-    env = os.environ | {
-        "CRM_JWT_SECRET": JWT_SECRET,
-        "CRM_NATS_URL": f"nats://{HOST}:{closed}",
-        "CRM_GATEWAY_RUN_BACKGROUND": "false",
-        "CRM_LOG_LEVEL": "ERROR",
-    }
-    env.pop("CRM_BOOTSTRAP_API_KEY", None)  # the gateway must not need its database here
+    if "upstream" not in args.targets:
+        args.targets.insert(0, "upstream")  # the baseline every ratio is to
+    env = os.environ | {"CRM_LOG_LEVEL": "ERROR"}
     if args.httpx_as_is:
         env["BENCH_HTTPX_AS_IS"] = "1"
-    token = bench_token(env)
+    token = "bench"  # sent as a real client would; the proxies pass it on unchecked
     results: dict[str, list[dict]] = {t: [] for t in args.targets}
+    failed: dict[str, str] = {}
     print(
         f"{len(os.sched_getaffinity(0))} CPUs; {args.concurrency} connections, "
         f"{args.duration:g}s x {args.rounds} rounds per target; load: {args.generator}"
     )
     with server("upstream", "", env) as (upstream_port, upstream_pid):
         upstream_url = f"http://{HOST}:{upstream_port}"
-        env |= {f"CRM_GATEWAY_{s}_URL": upstream_url for s in ("CONTACTS", "SALES")}
         for round_ in range(1, args.rounds + 1):
             for target in args.targets:
-                if target == "upstream":
-                    pids = {"self": upstream_pid}
-                    result = measure(upstream_port, pids, args, token, env)
-                else:
-                    with server(target, upstream_url, env) as (port, pid):
-                        pids = {"self": pid, "upstream": upstream_pid}
-                        result = measure(port, pids, args, token, env)
+                if target in failed:
+                    continue
+                try:
+                    if target == "upstream":
+                        pids = {"self": upstream_pid}
+                        result = measure(upstream_port, pids, args, token, env)
+                    else:
+                        with server(target, upstream_url, env) as (port, pid):
+                            pids = {"self": pid, "upstream": upstream_pid}
+                            result = measure(port, pids, args, token, env)
+                except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
+                    failed[target] = f"{type(exc).__name__}: {exc}"
+                    print(f"  round {round_} {target:<14} FAILED: {failed[target]}", flush=True)
+                    continue
                 results[target].append(result)
                 print(f"  round {round_} {target:<14} {result['rps']:>9,.0f} req/s", flush=True)
-    report(results)
+    report({t: runs for t, runs in results.items() if runs})
+    return 1 if failed else 0
 
 
 def report(results: dict[str, list[dict]]) -> None:
+    if not results:
+        return
     median = {t: statistics.median(r["rps"] for r in runs) for t, runs in results.items()}
     base = median.get("upstream")
     print(
@@ -445,14 +440,33 @@ def report(results: dict[str, list[dict]]) -> None:
     print("CPU us/req: the target process's CPU time per request; +upstream: the upstream's.")
     from report import print_result, result_row
 
-    if base:
-        print_result(
-            [
-                result_row(f"proxy {t}", median[t], "req/s", "trivial upstream alone", base)
-                for t in results
-                if t != "upstream"
-            ]
-        )
+    if not base:
+        return  # no baseline measured: nothing to report a ratio to
+    upstream_cpu = statistics.median(r["cpu_us"]["self"] for r in results["upstream"])
+    rows = []
+    for target, runs in results.items():
+        if target == "upstream":
+            continue
+        mid = min(runs, key=lambda r: abs(r["rps"] - median[target]))
+        rows += [
+            result_row(f"{target}: throughput", median[target], "req/s", "upstream alone", base),
+            result_row(
+                f"{target}: p50 latency",
+                mid["p50_ms"],
+                "ms",
+                "upstream alone, p50",
+                min(results["upstream"], key=lambda r: abs(r["rps"] - base))["p50_ms"],
+            ),
+            result_row(
+                f"{target}: CPU per request (proxy process)",
+                statistics.median(r["cpu_us"]["self"] for r in runs),
+                "us/req",
+                "upstream's CPU per request alone",
+                upstream_cpu,
+            ),
+        ]
+    if rows:
+        print_result(rows)
 
 
 if __name__ == "__main__":
@@ -462,4 +476,4 @@ if __name__ == "__main__":
         a = sys.argv[2:]
         load(int(a[0]), int(a[1]), float(a[2]), a[3])
     else:
-        main()
+        sys.exit(main())

@@ -7,8 +7,10 @@ migrated gateway database with one tenant allowed to target loopback and its web
 subscriptions, a receiver on uvicorn (a child process that answers 200 and counts), and
 the dispatcher (the gateway's webhook process, in this process). Publishes N CloudEvents
 into the stream, then reports deliveries per second from the first publish to the last
-delivery, beside the receiver's raw rate (the same client POSTing to it directly).
-Everything runs in the foreground and is stopped at the end.
+delivery, beside the receiver's raw rate: plain httpx POSTs of the same body to it, as
+many at a time as the dispatcher sends (``webhook_workers``). Ends with its
+``BENCH-RESULT`` line (bench/report.py). Everything runs in the foreground and is stopped
+at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -60,20 +63,27 @@ async def received(url: str) -> int:
         return int((await http.get(f"{url}/count")).json()["n"])
 
 
-async def raw_rate(url: str, n: int) -> float:
-    """Deliveries per second of plain POSTs to the receiver, one at a time (as the
-    dispatcher sends them)."""
-    import aiohttp
+async def raw_rate(url: str, n: int, concurrency: int, body: bytes) -> float:
+    """Deliveries per second of plain httpx POSTs of ``body`` to the receiver,
+    ``concurrency`` at a time (the dispatcher's workers), no signing and no log."""
+    import httpx
 
-    async with aiohttp.ClientSession() as http:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits) as http:
+        left = iter(range(n))
+
+        async def worker() -> None:
+            for _ in left:
+                response = await http.post(f"{url}/hook", content=body)
+                response.raise_for_status()
+
         started = time.perf_counter()
-        for _ in range(n):
-            async with http.post(f"{url}/hook", data=b"{}") as response:
-                await response.read()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         return n / (time.perf_counter() - started)
 
 
-async def run(args: argparse.Namespace, db_url: str, nats_url: str, receiver: str) -> None:
+async def run(args: argparse.Namespace, db_url: str, nats_url: str, receiver: str) -> bool:
+    """Measure and print; whether every delivery arrived within the timeout."""
     from crm_chassis.bus import Bus
     from crm_chassis.db import create_engine, session_factory, transaction
     from crm_gateway.dispatcher import create_app
@@ -101,7 +111,19 @@ async def run(args: argparse.Namespace, db_url: str, nats_url: str, receiver: st
             )
     await engine.dispose()
 
-    raw = await raw_rate(receiver, 500)
+    now = dt.datetime.now(dt.UTC)
+    events = []
+    for i in range(args.events):
+        team = TeamSnapshot(id=uuid4(), name=f"t{i}", version=1, created_at=now, updated_at=now)
+        event = new_event(
+            type="crm.gateway.team.created.v1",
+            source="/crm/bench",
+            tenant_id=tenant.id,
+            data=TeamCreated(team=team),
+        )
+        events.append(event.model_dump_json().encode())
+    wanted = args.events * args.subscriptions
+    raw = await raw_rate(receiver, min(max(wanted, 200), 2000), settings.webhook_workers, events[0])
     before = await received(receiver)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -109,18 +131,10 @@ async def run(args: argparse.Namespace, db_url: str, nats_url: str, receiver: st
         await bus.start()
         js = await bus.wait_ready(timeout=10)
         started = time.perf_counter()
-        now = __import__("datetime").datetime.now(__import__("datetime").UTC)
-        for i in range(args.events):
-            team = TeamSnapshot(id=uuid4(), name=f"t{i}", version=1, created_at=now, updated_at=now)
-            event = new_event(
-                type="crm.gateway.team.created.v1",
-                source="/crm/bench",
-                tenant_id=tenant.id,
-                data=TeamCreated(team=team),
-            )
-            await js.publish("crm.gateway.team.created", event.model_dump_json().encode())
+        for payload in events:
+            await js.publish("crm.gateway.team.created", payload)
         published = time.perf_counter() - started
-        want = before + args.events * args.subscriptions
+        want = before + wanted
         while await received(receiver) < want:
             if time.perf_counter() - started > args.timeout:
                 break
@@ -134,9 +148,25 @@ async def run(args: argparse.Namespace, db_url: str, nats_url: str, receiver: st
     )
     print(f"{'path':<28}{'deliveries/s':>14}")
     print(f"{'dispatcher (signed, logged)':<28}{got / took:>14,.0f}")
-    print(f"{'raw POSTs, one at a time':<28}{raw:>14,.0f}")
-    if got < args.events * args.subscriptions:
-        print(f"INCOMPLETE: {got} of {args.events * args.subscriptions} within {args.timeout} s")
+    print(f"{'raw httpx POSTs':<28}{raw:>14,.0f}")
+    complete = got >= wanted
+    if not complete:
+        print(f"INCOMPLETE: {got} of {wanted} within {args.timeout} s")
+    from report import print_result, result_row
+
+    name = f"webhook dispatch, {args.events:,} events x {args.subscriptions} subscription(s)"
+    print_result(
+        [
+            result_row(
+                name if complete else f"{name} (INCOMPLETE: {got:,} of {wanted:,} delivered)",
+                got / took,
+                "deliveries/s",
+                f"raw httpx POSTs to the same receiver, {settings.webhook_workers} at a time",
+                raw,
+            )
+        ]
+    )
+    return complete
 
 
 def main() -> int:
@@ -157,7 +187,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="crm-bench-webhooks-"))
     pg = EmbeddedPostgres(workdir / "pg", fast=True)
     nats_server = EmbeddedNats(workdir / "nats")
-    port = free_port()
+    port, complete = free_port(), False
     proc = subprocess.Popen(
         [sys.executable, __file__, "_receiver", str(port)],
         env=os.environ,
@@ -170,14 +200,14 @@ def main() -> int:
         db_url = database_url(admin, "crm_gateway")
         alembic_upgrade(ALEMBIC_INI, db_url, section="gateway")
         wait_listening(port, proc, timeout=60)
-        asyncio.run(run(args, db_url, nats_url, f"http://{HOST}:{port}"))
+        complete = asyncio.run(run(args, db_url, nats_url, f"http://{HOST}:{port}"))
     finally:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(10)
         nats_server.stop()
         pg.stop()
-    return 0
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

@@ -295,3 +295,81 @@ async def test_imported_orders_events_are_exactly_the_proto_models(api, event_ca
         assert model.model_dump(mode="json") == event["data"]
     order = (await event_capture.wait_for("crm.sales.order.created.v1"))["data"]
     assert order["total"] == money("999", "JPY") and order["channel_level"] == "2-level"
+
+
+async def test_one_batch_runs_each_accounts_balance_in_order_and_its_events_say_so(
+    api, event_capture
+):
+    first, second = str(uuid4()), str(uuid4())
+    paid = await api.post(
+        f"/v1/ledgers/{first}/entries", json={"kind": "payment", "amount": money("100.00")}
+    )
+    assert paid.status_code == 201
+
+    def order(external_id: str, account: str, price: str) -> dict:
+        return {
+            "external_id": external_id,
+            "account_id": account,
+            "currency": "EUR",
+            "lines": [
+                {"name": "x", "quantity": "3", "unit_price": money(price)},
+                {"name": "y", "quantity": "0.5", "unit_price": money("0.05")},  # 0.025: 0.03
+            ],
+        }
+
+    batch = [order("run-1", first, "10.00"), order("run-2", second, "1.00")]
+    batch += [order("run-3", first, "2.00"), order("run-4", second, "0.10")]
+    response = await api.post("/v1/orders/batch", json={"items": batch})
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["data"]] == ["created"] * 4
+    ledger = (await api.get(f"/v1/ledgers/{first}")).json()
+    assert [e["balance"] for e in ledger["data"]] == ["-100.0000", "-69.9700", "-63.9400"]
+    assert [e["debit"] for e in ledger["data"][1:]] == ["30.0300", "6.0300"]
+    assert ledger["balances"] == {"EUR": "-63.9400"}
+    other = (await api.get(f"/v1/ledgers/{second}")).json()
+    assert [e["balance"] for e in other["data"]] == ["3.0300", "3.3600"]
+    posted = await event_capture.wait_for(
+        "crm.sales.ledger.entry_posted.v1",
+        predicate=lambda e: (
+            e["data"]["account_id"] == second and e["data"]["balance"]["amount"] == "3.36"
+        ),
+    )
+    assert posted["data"]["debit"] == money("0.33")
+    created_ = await event_capture.wait_for(
+        "crm.sales.order.created.v1", predicate=lambda e: e["data"]["external_id"] == "run-3"
+    )
+    assert created_["data"]["total"] == money("6.03")
+
+
+async def test_two_batches_of_the_same_orders_at_once_create_each_order_once(api):
+    import asyncio
+
+    account = str(uuid4())
+    items = [
+        {
+            "external_id": f"twice-{n}",
+            "account_id": account,
+            "currency": "EUR",
+            "lines": [{"name": "x", "quantity": "1", "unit_price": money("1.00")}],
+        }
+        for n in range(50)
+    ]
+    answers = await asyncio.gather(
+        api.post("/v1/orders/batch", json={"items": items}),
+        api.post("/v1/orders/batch", json={"items": items[::-1]}),
+    )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    one, two = ({r["external_id"]: r for r in a.json()["data"]} for a in answers)
+    for key in one:
+        assert {one[key]["status"], two[key]["status"]} == {"created", "existing"}
+        assert one[key]["id"] == two[key]["id"]
+    ledger = (await api.get(f"/v1/ledgers/{account}")).json()
+    assert len(ledger["data"]) == 50 and ledger["balances"] == {"EUR": "50.0000"}
+
+
+async def test_an_order_batch_that_is_not_json_is_a_400_problem(api):
+    response = await api.post(
+        "/v1/orders/batch", content=b'{"items": [', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -15,7 +15,6 @@ from crm_chassis.crud import Call
 from crm_chassis.ids import new_id
 from crm_chassis.money import canonical
 from crm_chassis.outbox import emit
-from crm_chassis.outbox_bulk import raw_connection
 from crm_chassis.repository import RowsRepository
 from crm_proto import CloudEvent
 from crm_proto.events import sales
@@ -44,36 +43,6 @@ class LedgerRepository(RowsRepository[LedgerEntry]):
         return Decimal(
             (await self.session.execute(stmt.returning(AccountBalance.balance))).scalar_one()
         )
-
-    async def move_balances(
-        self, deltas: dict[tuple[UUID, str], Decimal]
-    ) -> dict[tuple[UUID, str], Decimal]:
-        """:meth:`move_balance` of many (account, currency) pairs in one statement."""
-        if not deltas:
-            return {}
-        upsert = insert(AccountBalance)
-        stmt = upsert.on_conflict_do_update(
-            index_elements=["tenant_id", "account_id", "currency"],
-            set_={"balance": AccountBalance.balance + upsert.excluded.balance},
-        ).returning(AccountBalance.account_id, AccountBalance.currency, AccountBalance.balance)
-        rows = [
-            {"tenant_id": self.tenant_id, "account_id": a, "currency": c, "balance": d}
-            for (a, c), d in sorted(deltas.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
-        ]
-        result = await self.session.execute(stmt, rows)
-        return {(a, c): Decimal(b) for a, c, b in result.all()}
-
-    async def copy_many(self, rows: list[dict[str, object]]) -> None:
-        """COPY entries (all columns but ``position``, which the identity gives, in the
-        order of the rows: the order of their running balances)."""
-        if rows:
-            columns = list(rows[0])
-            conn = await raw_connection(self.session)
-            await conn.copy_records_to_table(
-                LedgerEntry.__tablename__,
-                records=[tuple(row[c] for c in columns) for row in rows],
-                columns=columns,
-            )
 
     async def of_account(self, account_id: UUID, limit: int = 500) -> list[LedgerEntry]:
         stmt = self.select().where(LedgerEntry.account_id == account_id)

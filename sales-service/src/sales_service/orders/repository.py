@@ -1,13 +1,82 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-import orjson
 from crm_chassis.outbox_bulk import raw_connection
 from crm_chassis.repository import TenantRepository
-from sqlalchemy import select
 
 from sales_service.orders.models import Order
+
+
+@dataclass(slots=True)
+class ImportRow:
+    """One imported order as :meth:`OrderRepository.import_new` writes it, with the id of
+    the ledger entry of its debit; ``total`` is at the currency's minor unit."""
+
+    id: UUID
+    entry_id: UUID
+    external_id: str
+    account_id: UUID
+    channel_level: str
+    partner_id: UUID | None
+    total: Decimal
+    currency: str
+    ordered_at: datetime | None
+    lines: str  # JSON
+
+
+# One round trip for a whole batch: the new orders (a known external id, even one a
+# concurrent batch is writing, is skipped: ON CONFLICT waits for that batch and answers
+# "existing"), the balances they move (locked in a fixed order, so concurrent batches do
+# not deadlock) and one ledger entry per created order, whose running balance is the
+# account's balance before the batch plus the debits up to it, in the order of the items.
+# Orders are written in external-id order for the same reason as the balances.
+IMPORT = """
+WITH item AS (
+    SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[],
+                         $7::uuid[], $8::numeric[], $9::text[], $10::timestamptz[],
+                         $11::jsonb[])
+        WITH ORDINALITY AS t(id, entry_id, external_id, account_id, channel_level,
+                             partner_id, total, currency, ordered_at, lines, n)
+), created AS (
+    INSERT INTO orders (id, tenant_id, version, created_at, updated_at, account_id,
+                        external_id, source, channel_level, partner_id, total_amount,
+                        total_currency, ordered_at, lines)
+    SELECT id, $1, 1, $12, $12, account_id, external_id, 'import', channel_level,
+           partner_id, total, currency, coalesce(ordered_at, $12), lines
+      FROM item ORDER BY external_id
+    ON CONFLICT (tenant_id, external_id) DO NOTHING
+    RETURNING id
+), debit AS (
+    SELECT item.* FROM item JOIN created USING (id)
+), moved AS (
+    INSERT INTO account_balances AS b (tenant_id, account_id, currency, balance)
+    SELECT $1, account_id, currency, sum(total) FROM debit
+     GROUP BY account_id, currency ORDER BY account_id, currency
+    ON CONFLICT (tenant_id, account_id, currency)
+    DO UPDATE SET balance = b.balance + EXCLUDED.balance
+    RETURNING account_id, currency, balance
+), entry AS (
+    INSERT INTO ledger_entries (id, tenant_id, account_id, kind, currency, debit, credit,
+                                balance, order_id, reference, created_at)
+    SELECT d.entry_id, $1, d.account_id, 'order', d.currency, d.total, 0,
+           m.balance - sum(d.total) OVER account + sum(d.total) OVER (account ORDER BY d.n),
+           d.id, d.external_id, $12
+      FROM debit d JOIN moved m USING (account_id, currency)
+    WINDOW account AS (PARTITION BY d.account_id, d.currency)
+     ORDER BY d.n
+    RETURNING order_id, balance
+)
+SELECT order_id, balance FROM entry
+"""
+
+BY_EXTERNAL_ID = """
+SELECT external_id, id FROM orders WHERE tenant_id = $1 AND external_id = ANY($2::text[])
+"""
 
 
 class OrderRepository(TenantRepository[Order]):
@@ -15,30 +84,38 @@ class OrderRepository(TenantRepository[Order]):
     label = "order"
     sortable = {"created_at": Order.created_at, "ordered_at": Order.ordered_at}
 
-    async def copy_new(self, rows: list[dict[str, Any]]) -> None:
-        """COPY ``rows`` (every column of ``orders``, JSONB as text) into the table in the
-        session's transaction. The caller checked their external ids are new; a
-        concurrent import of the same one fails this one on the unique index (a 409,
-        after which a retry answers ``existing``)."""
+    async def import_new(self, rows: list[ImportRow], now: datetime) -> dict[UUID, Decimal]:
+        """Write the orders of ``rows`` whose external id is new, with their debits on
+        the ledger, in the session's transaction; the balance after each created order's
+        entry, by order id (the rows missing from it were there already)."""
         if not rows:
-            return
-        columns = list(rows[0])
+            return {}
         conn = await raw_connection(self.session)
-        await conn.copy_records_to_table(
-            Order.__tablename__,
-            records=[tuple(_copyable(row[c]) for c in columns) for row in rows],
-            columns=columns,
-        )
+        columns: list[list[Any]] = [[] for _ in range(10)]
+        for row in rows:
+            for column, value in zip(columns, _values(row), strict=True):
+                column.append(value)
+        result = await conn.fetch(IMPORT, self.tenant_id, *columns, now)
+        return {r["order_id"]: r["balance"] for r in result}
 
     async def ids_by_external(self, external_ids: list[str]) -> dict[str, Any]:
-        stmt = select(Order.external_id, Order.id).where(
-            Order.tenant_id == self.tenant_id, Order.external_id.in_(external_ids)
-        )
-        return dict((await self.session.execute(stmt)).all())
+        if not external_ids:
+            return {}
+        conn = await raw_connection(self.session)
+        found = await conn.fetch(BY_EXTERNAL_ID, self.tenant_id, external_ids)
+        return {r["external_id"]: r["id"] for r in found}
 
 
-def _copyable(value: Any) -> Any:
-    """A value as COPY takes it: JSON (lists, dicts) as text, for the JSONB codec."""
-    if isinstance(value, list | dict):
-        return orjson.dumps(value).decode()
-    return value
+def _values(row: ImportRow) -> tuple[Any, ...]:
+    return (
+        row.id,
+        row.entry_id,
+        row.external_id,
+        row.account_id,
+        row.channel_level,
+        row.partner_id,
+        row.total,
+        row.currency,
+        row.ordered_at,
+        row.lines,
+    )

@@ -3,7 +3,10 @@ ledger entries they post."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -16,20 +19,21 @@ from crm_chassis.outbox import emit
 from crm_chassis.outbox_bulk import BulkEvents, copy_events, fast_id
 from crm_chassis.resources import errors_of
 from crm_proto.events import sales
-from crm_proto.money import Money
+from crm_proto.money import MINOR_UNITS
 from pydantic import TypeAdapter, ValidationError
 
 from sales_service.common.events import SOURCE, about
 from sales_service.orders import ledger
 from sales_service.orders.models import LedgerEntry, Order
-from sales_service.orders.repository import OrderRepository
+from sales_service.orders.repository import ImportRow, OrderRepository
 from sales_service.orders.schemas import (
     ItemResult,
     LedgerEntryIn,
     OrderImportItem,
+    OrderLineIn,
     OrderRead,
 )
-from sales_service.quotes.totals import rounded
+from sales_service.quotes.totals import ROUNDING
 
 VIEW = View("order", OrderRead, path="/v1/orders")
 MAX_BATCH = 1000
@@ -68,6 +72,9 @@ async def place(call: Call, order: Order) -> Order:
 
 
 _ITEMS = TypeAdapter(list[OrderImportItem])
+_LINES = TypeAdapter(list[OrderLineIn])
+MINOR_UNIT_STEP = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
+ZERO_AT = {code: format(Decimal(0).quantize(step), "f") for code, step in MINOR_UNIT_STEP.items()}
 
 
 def _parse(raw: Any) -> tuple[OrderImportItem | None, list[dict[str, str]] | None]:
@@ -88,13 +95,33 @@ def _parse_all(raw_items: list[Any]) -> list[tuple[OrderImportItem | None, Any]]
 
 async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
     """Up to 1,000 orders in one transaction, each answered on its own: ``created``,
-    ``existing`` (its external id was imported before) or ``invalid`` (with errors).
-    Rows, ledger entries and events go in with one statement or COPY each."""
+    ``existing`` (its external id was imported before, or by a concurrent batch) or
+    ``invalid`` (with errors). The orders, the balances they move and their ledger entries
+    go in with one statement (``OrderRepository.import_new``), their events with one COPY."""
     if len(raw_items) > MAX_BATCH:
         raise ValidationFailed(
             f"A batch takes at most {MAX_BATCH} orders",
             errors=[{"field": "items", "message": f"at most {MAX_BATCH}"}],
         )
+    with paused_gc():
+        return await _import(call, raw_items)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is processed: its thousands of objects
+    live until it ends, and the collector would only walk them (contacts' import does
+    the same)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def _import(call: Call, raw_items: list[Any]) -> list[ItemResult]:
     results: list[ItemResult] = []
     valid: dict[str, tuple[int, OrderImportItem]] = {}
     for index, (item, errors) in enumerate(_parse_all(raw_items)):
@@ -104,126 +131,92 @@ async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
             continue
         valid[item.external_id] = (index, item)
     now = utcnow()
-    rows = []
-    for external_id, (_, item) in valid.items():
-        total = sum(
-            (rounded(line.unit_price.amount * line.quantity, item.currency) for line in item.lines),
-            Money.zero(item.currency),
-        )
-        rows.append(
-            {
-                "id": fast_id(),
-                "tenant_id": call.tenant_id,
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "account_id": item.account_id,
-                "external_id": external_id,
-                "source": "import",
-                "channel_level": item.channel_level,
-                "partner_id": item.partner_id,
-                "total_amount": total.amount,
-                "total_currency": total.currency,
-                "ordered_at": item.ordered_at or now,
-                "lines": [line.model_dump(mode="json") for line in item.lines],
-            }
-        )
+    rows = [_row(item) for _, item in valid.values()]
     repo = OrderRepository(call.session, call.actor)
-    earlier = await repo.ids_by_external(list(valid))
-    rows = [r for r in rows if r["external_id"] not in earlier]
-    await repo.copy_new(rows)
-    inserted = {r["external_id"]: r["id"] for r in rows}
-    for external_id, (index, _) in valid.items():
-        if external_id in inserted:
-            results.append(
-                ItemResult(
-                    index=index, status="created", id=inserted[external_id], external_id=external_id
-                )
+    balances = await repo.import_new(rows, now)
+    created = [row for row in rows if row.id in balances]
+    earlier = await repo.ids_by_external([r.external_id for r in rows if r.id not in balances])
+    for (index, _), row in zip(valid.values(), rows, strict=True):
+        new = row.id in balances
+        results.append(
+            ItemResult(
+                index=index,
+                status="created" if new else "existing",
+                id=row.id if new else earlier.get(row.external_id),
+                external_id=row.external_id,
             )
-        else:
-            results.append(
-                ItemResult(
-                    index=index,
-                    status="existing",
-                    id=earlier.get(external_id),
-                    external_id=external_id,
-                )
-            )
-    await _post_and_announce(call, rows, now)
+        )
+    await copy_events(call.session, _events(call, created, balances, now))
     return sorted(results, key=lambda r: r.index)
+
+
+def _row(item: OrderImportItem) -> ImportRow:
+    """The order ``item`` makes: its total is the sum of its lines, each rounded to the
+    currency's minor unit (as ``quotes.totals.rounded``, in plain ``Decimal``)."""
+    cent = MINOR_UNIT_STEP[item.currency]
+    total = sum(
+        ((line.unit_price.amount * line.quantity).quantize(cent, ROUNDING) for line in item.lines),
+        Decimal(0),
+    ).quantize(cent)
+    return ImportRow(
+        id=fast_id(),
+        entry_id=fast_id(),
+        external_id=item.external_id,
+        account_id=item.account_id,
+        channel_level=item.channel_level,
+        partner_id=item.partner_id,
+        total=total,
+        currency=item.currency,
+        ordered_at=item.ordered_at,
+        lines=_LINES.dump_json(item.lines).decode(),
+    )
 
 
 def _money_json(amount: Decimal, currency: str) -> dict[str, str]:
     return {"amount": format(canonical(amount, currency), "f"), "currency": currency}
 
 
-async def _post_and_announce(call: Call, rows: list[dict[str, Any]], now: Any) -> None:
-    """The imported orders' debits (one statement moves every account's balance, one
-    inserts the entries) and every event, through the bulk path (no pydantic per event:
-    the dicts are shaped as the proto models dump, which a test holds them to)."""
-    if not rows:
-        return
+def _events(
+    call: Call, created: list[ImportRow], balances: dict[UUID, Decimal], now: datetime
+) -> BulkEvents:
+    """Each created order's ``order.created`` and its debit's ``ledger.entry_posted``,
+    through the bulk path (no pydantic per event: the dicts are shaped as the proto models
+    dump, which a test holds them to)."""
     bulk = BulkEvents(source=SOURCE.source, tenant_id=call.tenant_id, time=now)
-    deltas: dict[tuple[UUID, str], Decimal] = defaultdict(Decimal)
-    for row in rows:
-        deltas[(row["account_id"], row["total_currency"])] += row["total_amount"]
+    for row in created:
+        total = {"amount": format(row.total, "f"), "currency": row.currency}  # at minor unit
         bulk.add(
-            "crm.sales.order.created.v1", order_created_data(row), subject=row["id"], sequence=1
+            "crm.sales.order.created.v1",
+            {
+                "order_id": str(row.id),
+                "account_id": str(row.account_id),
+                "deal_id": None,
+                "quote_id": None,
+                "external_id": row.external_id,
+                "source": "import",
+                "channel_level": row.channel_level,
+                "partner_id": str(row.partner_id) if row.partner_id else None,
+                "total": total,
+                "ordered_at": (row.ordered_at or now).isoformat().replace("+00:00", "Z"),
+            },
+            subject=row.id,
+            sequence=1,
         )
-    repo = ledger.LedgerRepository(call.session, call.actor)
-    after = await repo.move_balances(deltas)
-    balance = {key: after[key] - delta for key, delta in deltas.items()}  # before this batch
-    entries = []
-    for row in rows:
-        key = (row["account_id"], row["total_currency"])
-        balance[key] += row["total_amount"]
-        entry = {
-            "id": fast_id(),
-            "tenant_id": call.tenant_id,
-            "account_id": row["account_id"],
-            "kind": "order",
-            "currency": key[1],
-            "debit": row["total_amount"],
-            "credit": Decimal(0),
-            "balance": balance[key],
-            "order_id": row["id"],
-            "corrects_id": None,
-            "reference": row["external_id"],
-            "created_at": now,
-        }
-        entries.append(entry)
         bulk.add(
             "crm.sales.ledger.entry_posted.v1",
             {
-                "entry_id": str(entry["id"]),
-                "account_id": str(row["account_id"]),
+                "entry_id": str(row.entry_id),
+                "account_id": str(row.account_id),
                 "kind": "order",
-                "debit": _money_json(row["total_amount"], key[1]),
-                "credit": _money_json(Decimal(0), key[1]),
-                "balance": _money_json(balance[key], key[1]),
-                "order_id": str(row["id"]),
+                "debit": total,
+                "credit": {"amount": ZERO_AT[row.currency], "currency": row.currency},
+                "balance": _money_json(balances[row.id], row.currency),
+                "order_id": str(row.id),
                 "corrects_id": None,
             },
-            subject=row["account_id"],
+            subject=row.account_id,
         )
-    await repo.copy_many(entries)
-    await copy_events(call.session, bulk)
-
-
-def order_created_data(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``order.created`` payload of an imported row, as ``OrderCreated`` dumps it."""
-    return {
-        "order_id": str(row["id"]),
-        "account_id": str(row["account_id"]),
-        "deal_id": None,
-        "quote_id": None,
-        "external_id": row["external_id"],
-        "source": "import",
-        "channel_level": row["channel_level"],
-        "partner_id": str(row["partner_id"]) if row["partner_id"] else None,
-        "total": _money_json(row["total_amount"], row["total_currency"]),
-        "ordered_at": row["ordered_at"].isoformat().replace("+00:00", "Z"),
-    }
+    return bulk
 
 
 async def post_entry(call: Call, account_id: UUID, body: LedgerEntryIn) -> LedgerEntry:

@@ -151,3 +151,29 @@ async def test_the_forecast_follows_moves_edits_and_deletions_of_deals(api):
     assert await totals() == ("0.00", "0.00", [])
     odd = await api.get("/v1/forecast", params={**params, "from": "2026-01-15"})
     assert odd.status_code == 422
+
+
+async def test_setting_exchange_rates_is_an_event_with_the_rates_set(api, event_capture):
+    rates = [
+        {
+            "currency": "CHF",
+            "reporting_currency": "EUR",
+            "valid_from": "2026-02-01",
+            "rate": "1.05",
+        },
+        {
+            "currency": "JPY",
+            "reporting_currency": "EUR",
+            "valid_from": "2026-02-01",
+            "rate": "0.0061",
+        },
+    ]
+    assert (await api.put("/v1/exchange-rates", json=rates)).status_code == 200
+    event = await event_capture.wait_for("crm.sales.exchange_rates.set.v1")
+    assert event["data"]["rates"] == rates
+    from crm_proto import payload_model
+
+    model = payload_model("crm.sales.exchange_rates.set.v1").model_validate(event["data"])
+    assert model.model_dump(mode="json") == event["data"]
+    listed = await api.get("/v1/exchange-rates")  # a read announces nothing
+    assert listed.status_code == 200 and len(listed.json()["data"]) >= 2

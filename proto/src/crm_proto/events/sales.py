@@ -290,6 +290,14 @@ class PriceBookPricesSet(_Payload):
     prices: list[dict[str, Any]]
 
 
+@event_type("crm.sales.exchange_rates.set.v1")
+class ExchangeRatesSet(_Payload):
+    """Dated exchange rates of the tenant were added or corrected (S6): each
+    ``{currency, reporting_currency, valid_from, rate}`` as set."""
+
+    rates: list[dict[str, Any]]
+
+
 # -- quotes (S8); sent is the activity contract --------------------------------------------
 
 

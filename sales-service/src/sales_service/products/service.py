@@ -78,6 +78,13 @@ async def prices_of(call: Call, book_id: UUID, currency: str | None = None) -> l
 
 
 async def put_rates(call: Call, rates: list[RateIn]) -> list[ExchangeRate]:
+    """Add or correct ``rates``, announced in one event; every rate of the tenant."""
     repo = RateRepository(call.session, call.actor)
-    await repo.put([r.model_dump() for r in rates])
+    if rates:
+        await repo.put([r.model_dump() for r in rates])
+        data = sales.ExchangeRatesSet(rates=[r.model_dump(mode="json") for r in rates])
+        await emit(
+            call.session,
+            SOURCE.event("crm.sales.exchange_rates.set.v1", data, tenant_id=call.tenant_id),
+        )
     return await repo.all()

@@ -1,9 +1,12 @@
 """Lead conversion across services (S3): sales converts, contacts creates; a merge in
 contacts re-points sales' deals. Both apps run in-process on their own databases and one
-real NATS, so the events travel through the outbox, JetStream and the consumers."""
+real NATS, so the events travel through the outbox, JetStream and the consumers; contacts
+is also served over real HTTP, which sales' calls to it (the duplicate check) go through."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -11,9 +14,12 @@ from uuid import uuid4
 
 import httpx
 import pytest
+import uvicorn
 from contacts_service.main import create_app as create_contacts
 from contacts_service.settings import ContactsSettings
+from crm_chassis.internal_http import InternalHttp, InternalHttpSettings
 from crm_local.nats import EmbeddedNats
+from crm_local.ports import free_port
 from crm_testing.service import bearer, client, eventually, running
 from sales_service.main import create_app as create_sales
 from sales_service.settings import SalesSettings
@@ -28,6 +34,25 @@ def nats_url(tmp_path_factory) -> Iterator[str]:
         yield server.start()
     finally:
         server.stop()
+
+
+@contextlib.asynccontextmanager
+async def over_http(app: Any) -> AsyncIterator[str]:
+    """``app`` (already started) served by uvicorn on a loopback port in this loop."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), lifespan="off", log_config=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            raise RuntimeError("uvicorn did not start")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +80,11 @@ async def clients(service_database, nats_url, tmp_path_factory) -> AsyncIterator
         )
         for app in (sales, contacts):
             await app.state.bus.wait_ready(10)
+        contacts_url = await stack.enter_async_context(over_http(contacts))
+        sales.state.internal_http = InternalHttp(
+            InternalHttpSettings(service_urls={"contacts": contacts_url})
+        )
+        stack.push_async_callback(sales.state.internal_http.aclose)
         sales_api = await stack.enter_async_context(
             client(sales, **bearer(sales.state.settings, tenant))
         )
@@ -124,3 +154,36 @@ async def test_a_converted_lead_exists_in_contacts_and_a_merge_repoints_its_deal
 
     await eventually(repointed, within=20)
     assert len((await _ok(await contacts.get("/v1/accounts")))["data"]) == 1
+
+
+async def test_the_duplicate_check_finds_a_planted_contact_and_account_in_contacts(clients):
+    sales, contacts = clients
+    email = f"grace-{uuid4().hex[:8]}@navy.example"
+    company = f"Harvard Mark {uuid4().hex[:6]}"
+    account = await _ok(await contacts.post("/v1/accounts", json={"name": company}), 201)
+    planted = await _ok(
+        await contacts.post(
+            "/v1/contacts", json={"first_name": "Grace", "last_name": "Hopper", "email": email}
+        ),
+        201,
+    )
+    await _ok(
+        await contacts.post("/v1/contacts", json={"first_name": "Other", "last_name": "X"}), 201
+    )
+    lead = await _ok(
+        await sales.post(
+            "/v1/leads",
+            json={"first_name": "Grace", "last_name": "H.", "company": company, "email": email},
+        ),
+        201,
+    )
+    found = await _ok(await sales.get(f"/v1/leads/{lead['id']}/duplicates"))
+    assert [c["id"] for c in found["contacts"]] == [planted["id"]]
+    assert [a["id"] for a in found["accounts"]] == [account["id"]]
+    fresh = await _ok(
+        await sales.post(
+            "/v1/leads", json={"last_name": "Nobody", "email": f"n-{uuid4().hex}@x.example"}
+        ),
+        201,
+    )
+    assert (await _ok(await sales.get(f"/v1/leads/{fresh['id']}/duplicates")))["contacts"] == []

@@ -18,6 +18,7 @@ import uvicorn
 from crm_gateway.limits.server import EdgeHttpToolsProtocol
 from crm_gateway.main import create_app
 from crm_gateway.settings import GatewaySettings
+from crm_local.mail_sink import MailSink
 from crm_testing import free_port
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -165,9 +166,15 @@ def closed_port_url() -> str:
 
 @pytest.fixture(scope="session")
 def gateway_settings(
-    gateway_database: str, nats_url: str, upstream: Upstream, closed_port_url: str
+    gateway_database: str,
+    nats_url: str,
+    upstream: Upstream,
+    closed_port_url: str,
+    smtp_server: MailSink,
 ) -> GatewaySettings:
     return GatewaySettings(
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
         database_url=gateway_database,
         nats_url=nats_url,
         contacts_url=upstream.url,

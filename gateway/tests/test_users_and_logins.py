@@ -103,8 +103,10 @@ async def test_a_password_reset_token_works_once(
     token = issued.json()["token"]
     new_password = "a brand new passphrase"
     body = {"token": token, "new_password": new_password}
-    assert (await client.post("/v1/auth/password-reset", json=body)).status_code == 204
-    again = await client.post("/v1/auth/password-reset", json={**body, "new_password": "x" * 12})
+    assert (await client.post("/v1/auth/password-reset/confirm", json=body)).status_code == 204
+    again = await client.post(
+        "/v1/auth/password-reset/confirm", json={**body, "new_password": "x" * 12}
+    )
     assert again.status_code == 400
     assert again.headers["content-type"].startswith(PROBLEM)
     assert (await login(client, user)).status_code == 401
@@ -114,7 +116,8 @@ async def test_a_password_reset_token_works_once(
         await client.post("/v1/auth/refresh", json={"refresh_token": refresh})
     ).status_code == 401
     forged = await client.post(
-        "/v1/auth/password-reset", json={"token": token[:-2] + "xx", "new_password": "y" * 12}
+        "/v1/auth/password-reset/confirm",
+        json={"token": token[:-2] + "xx", "new_password": "y" * 12},
     )
     assert forged.status_code == 400
 

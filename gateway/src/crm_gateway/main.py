@@ -20,6 +20,7 @@ from crm_gateway.events.stream import router as events_router
 from crm_gateway.identity.auth_endpoints import router as auth_router
 from crm_gateway.identity.endpoints import router as identity_router
 from crm_gateway.identity.oidc import OidcIssuer, OidcVerifier
+from crm_gateway.identity.reset_mail import RESET_MAIL, ResetMailer
 from crm_gateway.identity.service import bootstrap
 from crm_gateway.identity.signing import Signer
 from crm_gateway.identity.user_endpoints import router as users_router
@@ -65,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             events_router,
         ],
         description=DESCRIPTION,
+        job_handlers={RESET_MAIL: ResetMailer(settings)},
         # Idempotency-Key is honoured by the services, which see the header unchanged.
         idempotency=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from crm_chassis.mail import MailSettings
 from crm_chassis.settings import ServiceSettings
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
@@ -11,8 +12,9 @@ from pydantic_settings import SettingsConfigDict
 from crm_gateway.webhooks.schedule import DELAYS
 
 
-class GatewaySettings(ServiceSettings):
-    """The edge: where each service lives, how long to wait for it, how tokens live."""
+class GatewaySettings(ServiceSettings, MailSettings):
+    """The edge: where each service lives, how long to wait for it, how tokens live;
+    the relay its mail (password resets) goes through is the platform's ``CRM_SMTP_*``."""
 
     model_config = SettingsConfigDict(env_prefix="CRM_GATEWAY_", extra="ignore")
 
@@ -54,6 +56,12 @@ class GatewaySettings(ServiceSettings):
     refresh_ttl_seconds: int = 30 * 24 * 3600
     """How long a login lasts without use: each refresh rotates the token and restarts it."""
     password_reset_ttl_seconds: int = 3600
+    password_reset_per_email: int = 3
+    """Reset mails one address may ask for per hour (``POST /v1/auth/password-reset``)."""
+    password_reset_link: str | None = None
+    """The page that sets a new password, with ``{token}`` where the token goes (e.g.
+    ``https://app.example.com/reset#token={token}``); without it the mail carries the
+    token and the API call that uses it."""
     bootstrap_api_key: str | None = Field(
         None, validation_alias=AliasChoices("CRM_BOOTSTRAP_API_KEY", "bootstrap_api_key")
     )

@@ -14,7 +14,7 @@ from crm_chassis.errors import NotFound, Unauthorized
 from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from crm_gateway.identity import logins, oidc
+from crm_gateway.identity import logins, oidc, reset_mail
 from crm_gateway.identity.deps import SettingsDep, SignerDep
 from crm_gateway.identity.keys import hash_key
 from crm_gateway.identity.models import ApiKey, User
@@ -26,6 +26,7 @@ from crm_gateway.identity.schemas import (
     LoginResponse,
     OidcExchange,
     PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
     TokenResponse,
     TotpConfirm,
@@ -91,11 +92,32 @@ async def refresh(
     return _login_response(issued)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=PUBLIC)
+@router.post(
+    "/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra=PUBLIC,
+    responses={202: {"description": "Accepted, whether or not the address has an account"}},
+)
+async def ask_password_reset(
+    body: PasswordResetRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Forgot the password: mail a one-time reset token to the address, if it belongs to
+    a user. The answer is the same either way (no one learns which addresses have
+    accounts); an address may ask a few times an hour (then 429)."""
+    await reset_mail.request_reset(
+        session=session, buckets=request.app.state.buckets, settings=settings, email=body.email
+    )
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, openapi_extra=PUBLIC
+)
 async def reset_password(
     body: PasswordResetConfirm, session: SessionDep, settings: SettingsDep
 ) -> None:
-    """Set a new password with a one-time reset token (from ``POST
+    """Set a new password with a one-time reset token (mailed by ``POST
+    /v1/auth/password-reset``, or issued by an admin at ``POST
     /v1/users/{id}/password-reset``); every login of the user ends."""
     await logins.reset_password(
         session=session, settings=settings, token=body.token, new_password=body.new_password

@@ -122,6 +122,14 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=512)
 
 
+class PasswordResetRequest(BaseModel):
+    """The address of the account whose password is forgotten."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
 class PasswordResetConfirm(BaseModel):
     """A reset token and the new password it sets (once)."""
 

@@ -65,7 +65,8 @@ async def issue_password_reset(
     settings: SettingsDep,
     response: Response,
 ) -> PasswordResetIssued:
-    """A one-time token that sets the user's password at ``POST /v1/auth/password-reset``."""
+    """A one-time token that sets the user's password at
+    ``POST /v1/auth/password-reset/confirm``."""
     token = await users.issue_password_reset(
         session=session,
         tenant_id=admin.tenant_id,

@@ -56,7 +56,7 @@ async def over_http(app: Any) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def clients(service_database, nats_url, tmp_path_factory) -> AsyncIterator[Any]:
+async def clients(service_database, nats_url, tmp_path_factory, smtp_server) -> AsyncIterator[Any]:
     """A client of the same tenant for each app: ``(sales, contacts)``."""
     tmp = tmp_path_factory.mktemp("conversion")
     sales_db = await service_database.acreate("sales_conversion", section="sales")
@@ -64,7 +64,16 @@ async def clients(service_database, nats_url, tmp_path_factory) -> AsyncIterator
     tenant = uuid4()
     async with AsyncExitStack() as stack:
         sales = await stack.enter_async_context(
-            running(create_sales(SalesSettings(database_url=sales_db, nats_url=nats_url)))
+            running(
+                create_sales(
+                    SalesSettings(
+                        database_url=sales_db,
+                        nats_url=nats_url,
+                        smtp_host=smtp_server.host,
+                        smtp_port=smtp_server.port,
+                    )
+                )
+            )
         )
         contacts = await stack.enter_async_context(
             running(
@@ -187,3 +196,57 @@ async def test_the_duplicate_check_finds_a_planted_contact_and_account_in_contac
         201,
     )
     assert (await _ok(await sales.get(f"/v1/leads/{fresh['id']}/duplicates")))["contacts"] == []
+
+
+async def test_a_quote_sent_without_a_recipient_is_mailed_to_the_deals_contact(clients, smtp_sink):
+    import email
+    from email import policy
+
+    sales, contacts = clients
+    pipeline = await _ok(await sales.post("/v1/pipelines", json={"name": "Q"}), 201)
+    await _ok(
+        await sales.post(
+            "/v1/stages",
+            json={"pipeline_id": pipeline["id"], "name": "Open", "position": 0, "probability": 20},
+        ),
+        201,
+    )
+    address = f"ada-{uuid4().hex[:8]}@engines.example"
+    lead = await _ok(
+        await sales.post(
+            "/v1/leads", json={"first_name": "Ada", "last_name": "Byron", "email": address}
+        ),
+        201,
+    )
+    converted = await _ok(
+        await sales.post(
+            f"/v1/leads/{lead['id']}/convert", json={"deal": {"pipeline_id": pipeline["id"]}}
+        )
+    )
+
+    async def in_contacts() -> None:
+        await _ok(await contacts.get(f"/v1/contacts/{converted['converted_contact_id']}"))
+
+    await eventually(in_contacts, within=20)
+    quote = await _ok(
+        await sales.post(
+            "/v1/quotes",
+            json={
+                "deal_id": converted["converted_deal_id"],
+                "currency": "EUR",
+                "lines": [
+                    {
+                        "name": "Engine",
+                        "quantity": "1",
+                        "unit_price": {"amount": "99.00", "currency": "EUR"},
+                    }
+                ],
+            },
+        ),
+        201,
+    )
+    await _ok(await sales.post(f"/v1/quotes/{quote['id']}/send"))
+    (received,) = await smtp_sink.wait_for(1)
+    message = email.message_from_bytes(received.as_bytes(), policy=policy.default)
+    assert message["To"] == address and quote["number"] in message["Subject"]
+    assert "99.00 EUR" in message.get_body(preferencelist=("plain",)).get_content()

@@ -89,7 +89,7 @@ async def test_an_order_from_a_partners_deal_carries_its_channel_level(api):
             "lines": [{"name": "x", "quantity": "1", "unit_price": money("10.00")}],
         },
     )
-    await api.post(f"/v1/quotes/{quote['id']}/send")
+    await api.post(f"/v1/quotes/{quote['id']}/send", json={"to": "buyer@example.com"})
     assert (await api.post(f"/v1/quotes/{quote['id']}/accept")).status_code == 200
     (order,) = (await api.get("/v1/orders")).json()["data"]
     assert (order["channel_level"], order["partner_id"]) == ("2-level", reseller["id"])

@@ -43,7 +43,7 @@ async def test_a_quote_is_priced_exactly_sent_accepted_and_becomes_an_order(api,
     assert quote["state"] == "draft" and quote["lines"][1]["total"] == money("0.00")
     url = f"/v1/quotes/{quote['id']}"
     assert (await api.post(f"{url}/accept")).status_code == 409  # not sent yet
-    sent = await api.post(f"{url}/send")
+    sent = await api.post(f"{url}/send", json={"to": "buyer@example.com"})
     assert sent.status_code == 200 and sent.json()["state"] == "sent"
     assert (await api.patch(url, json={"title": "x"})).status_code == 409
     accepted = await api.post(f"{url}/accept")
@@ -111,10 +111,12 @@ async def test_bad_money_in_a_quote_is_a_422_per_field_and_a_foreign_deal_a_404(
     )
     assert kwd.status_code == 422 and kwd.json()["errors"][0]["field"] == "lines[0].unit_price"
     foreign = await other_api.post(
-        "/v1/quotes", json={"deal_id": deal["id"], "lines": [line("1.00")]}
+        "/v1/quotes", json={"deal_id": deal["id"], "currency": "EUR", "lines": [line("1.00")]}
     )
     assert foreign.status_code == 404
-    mine = await created(api, "/v1/quotes", {"deal_id": deal["id"], "lines": [line("1.00")]})
+    mine = await created(
+        api, "/v1/quotes", {"deal_id": deal["id"], "currency": "EUR", "lines": [line("1.00")]}
+    )
     assert (await other_api.get(f"/v1/quotes/{mine['id']}")).status_code == 404
     assert (await other_api.get(f"/v1/quotes/{mine['id']}/document.pdf")).status_code == 404
 
@@ -131,7 +133,7 @@ async def test_a_sent_quote_past_its_date_is_expired_by_the_job(api, sales_app, 
             "lines": [line("5.00")],
         },
     )
-    await api.post(f"/v1/quotes/{quote['id']}/send")
+    await api.post(f"/v1/quotes/{quote['id']}/send", json={"to": "buyer@example.com"})
     async with sales_app.state.engine.begin() as conn:
         await conn.execute(
             text("UPDATE jobs SET due_at = now() WHERE dedupe_key = :k"),
@@ -373,3 +375,44 @@ async def test_an_order_batch_that_is_not_json_is_a_400_problem(api):
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_sending_a_quote_mails_its_document_to_the_recipient(api, smtp_sink):
+    import email
+    from email import policy
+
+    deal = await _deal(api)
+    quote = await created(
+        api,
+        "/v1/quotes",
+        {"deal_id": deal["id"], "currency": "EUR", "lines": [line("12.50", "2"), line("0.99")]},
+    )
+    url = f"/v1/quotes/{quote['id']}"
+    unknown = await api.post(f"{url}/send")  # no recipient given, and the deal has no contact
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "to"
+    bad = await api.post(f"{url}/send", json={"to": "not an address"})
+    assert bad.status_code == 422
+    assert (await api.get(url)).json()["state"] == "draft"
+    sent = await api.post(f"{url}/send", json={"to": "buyer@example.com"})
+    assert sent.status_code == 200, sent.text
+    (received,) = await smtp_sink.wait_for(1)
+    message = email.message_from_bytes(received.as_bytes(), policy=policy.default)
+    assert message["To"] == "buyer@example.com"
+    assert quote["number"] in message["Subject"]
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert quote["number"] in html and "25.99" in html
+    assert "25.99 EUR" in message.get_body(preferencelist=("plain",)).get_content()
+    (pdf,) = list(message.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_content().startswith(b"%PDF")
+
+
+async def test_a_quote_the_relay_refuses_stays_a_draft(api, smtp_sink):
+    deal = await _deal(api)
+    quote = await created(
+        api, "/v1/quotes", {"deal_id": deal["id"], "currency": "EUR", "lines": [line("1.00")]}
+    )
+    smtp_sink.reject("gone@example.com", 550)
+    refused = await api.post(f"/v1/quotes/{quote['id']}/send", json={"to": "gone@example.com"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "to"
+    assert (await api.get(f"/v1/quotes/{quote['id']}")).json()["state"] == "draft"

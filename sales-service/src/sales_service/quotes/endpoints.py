@@ -4,6 +4,7 @@ from uuid import UUID
 from crm_chassis.auth import require_scope
 from crm_chassis.crud import CallDep
 from crm_chassis.http import IfMatchDep
+from crm_chassis.internal_http import InternalCallsDep
 from crm_chassis.openapi import MERGE_PATCH
 from crm_chassis.pagination import Page, PageParamsDep
 from fastapi import APIRouter, Body, Response
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from sales_service.quotes import document, service
 from sales_service.quotes.repository import QuoteRepository
-from sales_service.quotes.schemas import QuoteRead, QuoteWrite
+from sales_service.quotes.schemas import QuoteRead, QuoteSend, QuoteWrite
 
 READ, WRITE = [require_scope("sales:read")], [require_scope("sales:write")]
 VIEW = service.VIEW
@@ -49,8 +50,17 @@ async def revise_quote(id: UUID, call: CallDep) -> Response:
 
 
 @router.post("/{id:uuid}/send", dependencies=WRITE, response_model=QuoteRead)
-async def send_quote(id: UUID, call: CallDep, if_match: IfMatchDep = None) -> Response:
-    return VIEW.one(call.actor, await service.send(call, id, if_match))
+async def send_quote(
+    id: UUID,
+    call: CallDep,
+    calls: InternalCallsDep,
+    body: Annotated[QuoteSend | None, Body()] = None,
+    if_match: IfMatchDep = None,
+) -> Response:
+    """Mail the quote (its HTML, and its PDF attached) and mark it sent. The recipient is
+    ``to``, or the email of the deal's contact; a quote the relay refuses stays a draft."""
+    to = body.to if body is not None else None
+    return VIEW.one(call.actor, await service.send(call, id, if_match, to=to, calls=calls))
 
 
 @router.post("/{id:uuid}/accept", dependencies=WRITE, response_model=QuoteRead)

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from sales_service.common.money import Percent, Price, Quantity
 from sales_service.configuration.schemas import ConfigurationIn
+from sales_service.leads.schemas import EMAIL
 
 
 class QuoteLineIn(Strict):
@@ -62,3 +63,10 @@ class QuoteRead(EntityRead):
     total: Money
     sent_at: datetime | None
     decided_at: datetime | None
+
+
+class QuoteSend(Strict):
+    """Whom to mail the quote to: ``to``, or else the email of the deal's contact as
+    contacts-service has it."""
+
+    to: str | None = Field(None, max_length=320, pattern=EMAIL)

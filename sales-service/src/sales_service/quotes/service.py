@@ -9,14 +9,17 @@ quote's total and places the order, in one transaction.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
 from typing import Any
 from uuid import UUID
 
 from crm_chassis import jobs
 from crm_chassis.auth import Actor
 from crm_chassis.crud import Call, View, load_for_update
-from crm_chassis.errors import Conflict, ValidationFailed
+from crm_chassis.errors import Conflict, ServiceUnavailable, ValidationFailed
 from crm_chassis.ids import new_id
+from crm_chassis.internal_http import InternalCalls
+from crm_chassis.mail import Mailer, MailRejected, MailSettings
 from crm_chassis.orm import utcnow
 from crm_chassis.outbox import emit
 from crm_chassis.resources import validate
@@ -32,6 +35,7 @@ from sales_service.deals.models import Deal, DealLineItem
 from sales_service.deals.repository import DealRepository, LineItemRepository
 from sales_service.orders import service as orders
 from sales_service.orders.models import Order
+from sales_service.quotes import document
 from sales_service.quotes.models import Quote
 from sales_service.quotes.repository import QuoteRepository
 from sales_service.quotes.schemas import QuoteLineIn, QuoteRead, QuoteUpdate, QuoteWrite
@@ -229,12 +233,24 @@ def _decided(quote: Quote, deal: Deal) -> Any:
     return about("crm.sales.quote.decided.v1", quote, data)
 
 
-async def send(call: Call, quote_id: UUID, if_match: str | None) -> Quote:
+async def send(
+    call: Call,
+    quote_id: UUID,
+    if_match: str | None,
+    *,
+    to: str | None = None,
+    calls: InternalCalls | None = None,
+) -> Quote:
+    """Mail the quote to ``to`` (or the deal's contact) and mark it sent, in that
+    transaction: a mail the relay refuses leaves it a draft."""
     quote = await load_for_update(QuoteRepository(call.session, call.actor), quote_id, if_match)
     _require(quote, "draft", "sent")
     if not quote.lines:
         raise Conflict("A quote without lines cannot be sent")
     deal = await DealRepository(call.session, call.actor).require(quote.deal_id)
+    recipient = to or await _contact_email(calls, deal.contact_id)
+    if recipient is None:
+        raise _invalid("to", "no recipient: give one, or a deal contact with an email")
     quote.state, quote.sent_at = "sent", utcnow()
     await call.session.flush()
     if quote.valid_until is not None:
@@ -261,7 +277,42 @@ async def send(call: Call, quote_id: UUID, if_match: str | None) -> Quote:
         call.session,
         about("crm.sales.quote.sent.v1", quote, data),
     )
+    await mail_quote(call.settings, quote, recipient)
     return quote
+
+
+async def _contact_email(calls: InternalCalls | None, contact_id: UUID | None) -> str | None:
+    """The email of the contact, as contacts-service has it (sales keeps none)."""
+    if calls is None or contact_id is None:
+        return None
+    contact = await calls.get("contacts", f"/v1/contacts/{contact_id}")
+    email = contact.get("email") if isinstance(contact, dict) else None
+    return email if isinstance(email, str) and email else None
+
+
+async def mail_quote(settings: MailSettings, quote: Quote, recipient: str) -> None:
+    """Mail ``quote`` to ``recipient``: a plain-text summary, its HTML document and its
+    PDF attached. A refused recipient is a 422 on ``to``; a relay that cannot take it
+    now is a 503 (the caller's transaction rolls back either way)."""
+    total = f"{format(quote.total.amount, 'f')} {quote.currency}"
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = recipient
+    message["Subject"] = f"Quote {quote.number} (revision {quote.revision}): {total}"
+    message.set_content(f"Quote {quote.number}, revision {quote.revision}\nTotal: {total}\n")
+    message.add_alternative(document.html(quote), subtype="html")
+    message.add_attachment(
+        document.pdf(quote),
+        maintype="application",
+        subtype="pdf",
+        filename=f"{quote.number}-{quote.revision}.pdf",
+    )
+    try:
+        await Mailer(settings).send(message)
+    except MailRejected as exc:
+        if exc.permanent:
+            raise _invalid("to", f"the mail relay refused the recipient: {exc}") from exc
+        raise ServiceUnavailable(f"The mail relay cannot take the quote now: {exc}") from exc
 
 
 async def decide(call: Call, quote_id: UUID, state: str, if_match: str | None) -> Quote:

@@ -33,6 +33,17 @@ def service_app(settings: ServiceSettings) -> FastAPI:
     return create_service_app(name="tiny", settings=settings, routers=[router])
 
 
+def without_secret(database_url: str, nats_url: str, gateway_url: str) -> ServiceSettings:
+    """A service's settings that trust the gateway's published key set, and no secret."""
+    return ServiceSettings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret="",
+        jwt_jwks_url=f"{gateway_url}/.well-known/jwks.json",
+        run_background=False,
+    )
+
+
 @pytest_asyncio.fixture(scope="module")
 async def signing_gateway(
     gateway_settings: GatewaySettings, serve_app: Any
@@ -49,13 +60,7 @@ async def service(
     signing_gateway: tuple[FastAPI, str], gateway_database: str, nats_url: str, serve_app: Any
 ) -> AsyncIterator[tuple[FastAPI, str]]:
     """A service that trusts the published key set and has no secret."""
-    settings = ServiceSettings(
-        database_url=gateway_database,
-        nats_url=nats_url,
-        jwt_secret="",
-        jwt_jwks_url=f"{signing_gateway[1]}/.well-known/jwks.json",
-        run_background=False,
-    )
+    settings = without_secret(gateway_database, nats_url, signing_gateway[1])
     app = service_app(settings)
     async with serve_app(app, free_port()) as url:
         # Refetch at once on an unknown key (the default waits 10 s between fetches).
@@ -113,3 +118,18 @@ async def test_after_a_rotation_new_and_old_tokens_both_verify(
     new = await token(url)
     assert (await whoami(service[1], new)).status_code == 200  # the service refetched
     assert (await whoami(service[1], old)).status_code == 200  # the old key is still published
+
+
+async def test_a_service_started_before_the_gateway_verifies_its_tokens_once_it_is_up(
+    gateway_settings: GatewaySettings, gateway_database: str, nats_url: str, serve_app: Any
+) -> None:
+    """As under ``make run``: the service knows the key set's URL before anything serves
+    it, and fetches it (default settings) when the first token names a key."""
+    port = free_port()
+    settings = without_secret(gateway_database, nats_url, f"http://127.0.0.1:{port}")
+    async with serve_app(service_app(settings), free_port()) as service_url:
+        gateway = create_app(gateway_settings.model_copy(update={"token_algorithm": "RS256"}))
+        async with serve_app(gateway, port) as gateway_url:
+            signed = await token(gateway_url)
+            response = await whoami(service_url, signed)
+    assert response.status_code == 200, response.text

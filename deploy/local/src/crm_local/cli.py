@@ -103,6 +103,7 @@ def run(root: Path, data: Path) -> int:
             log_dir=data / "logs",
             data_dir=data,
             extra_env={OWNER_ENV: str(data), **smtp_env},
+            key_set=True,  # RS256 tokens, verified with the gateway's key set
         )
         stack.start()
         print(banner(stack, mail), flush=True)

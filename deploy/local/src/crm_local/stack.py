@@ -10,6 +10,8 @@ growing pause when it keeps failing before it is ready, and says so.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -132,6 +134,7 @@ class Stack:
         extra_env: Mapping[str, str] | None = None,
         ready_timeout: float = 90.0,
         data_dir: Path | None = None,
+        key_set: bool = False,
     ) -> None:
         """Describe the stack; nothing runs until ``start()``.
 
@@ -141,7 +144,12 @@ class Stack:
         apps (default: five services, the gateway and the webhook dispatcher);
         ``extra_env`` is added to every child's environment; ``data_dir`` holds the files
         the apps keep (``CRM_DATA_DIR``; default: beside ``log_dir``, so a test stack never
-        shares ``make run``'s).
+        shares ``make run``'s). ``key_set``: the gateway signs tokens with its rotating
+        RS256 key set and the services verify them against its ``/.well-known/jwks.json``
+        (fetched when a token names a key they do not know yet, so a service may start
+        before the gateway); no secret is shared, each app's ``CRM_JWT_SECRET`` (its own
+        signed links) being derived from ``jwt_secret`` and its name. Without it, every
+        app shares ``jwt_secret`` (HS256).
         """
         self.postgres_url = postgres_url
         self.nats_url = nats_url
@@ -155,6 +163,7 @@ class Stack:
         self.db_prefix = db_prefix
         self.extra_env = dict(extra_env or {})
         self.ready_timeout = ready_timeout
+        self.key_set = key_set
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         #: Apps the last ``stop()`` had to kill: they did not exit on SIGTERM in time.
         self.killed: list[str] = []
@@ -248,6 +257,15 @@ class Stack:
             "CRM_SERVICE_URLS": json.dumps(services),
             f"{app.env_prefix}DATABASE_URL": self.database_url(app),
         }
+        if self.key_set and GATEWAY.name in self.urls:
+            owner = app.settings_of or app.name  # the dispatcher holds the gateway's
+            env["CRM_JWT_SECRET"] = hmac.new(
+                self.jwt_secret.encode(), owner.encode(), hashlib.sha256
+            ).hexdigest()
+            if owner == GATEWAY.name:
+                env["CRM_GATEWAY_TOKEN_ALGORITHM"] = "RS256"
+            else:
+                env["CRM_JWT_JWKS_URL"] = f"{self.gateway_url}/.well-known/jwks.json"
         if GATEWAY.name in self.urls:
             env["CRM_MARKETING_PUBLIC_BASE_URL"] = env["CRM_SUPPORT_PUBLIC_URL"] = self.gateway_url
         for name, url in services.items():  # the gateway's upstreams; support's contacts

@@ -5,10 +5,17 @@ from uuid import UUID
 
 from crm_chassis.ids import new_id
 from crm_chassis.repository import RowsRepository, TenantRepository
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from support_service.tickets.models import Ticket, TicketCounter, TicketEvent, TicketMessage
+from support_service.tickets.models import (
+    UNSOLVED,
+    UNSOLVED_SQL,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketMessage,
+)
 
 
 class TicketRepository(TenantRepository[Ticket]):
@@ -24,6 +31,11 @@ class TicketRepository(TenantRepository[Ticket]):
         stmt = self.select()
         if filters.status:
             stmt = stmt.where(Ticket.status.in_(filters.status))
+            if set(filters.status) <= set(UNSOLVED):
+                # The partial indexes' own predicate, as a literal: a generic plan (what
+                # a prepared statement runs after five executions) sees the statuses as
+                # parameters and could otherwise not use them (it scanned the tenant).
+                stmt = stmt.where(text(f"tickets.{UNSOLVED_SQL}"))
         for name in ("queue_id", "owner_id", "requester_id", "priority"):
             value = getattr(filters, name)
             if value is not None:

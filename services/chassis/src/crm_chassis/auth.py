@@ -134,23 +134,32 @@ class KeySet:
 class RemoteKeySet(KeySet):
     """The key set published at ``url``, fetched when a token names an unknown key, at most
     once per ``min_interval`` seconds (a token with a made-up ``kid`` cannot make a
-    service hammer the gateway)."""
+    service hammer the gateway). After a failed fetch (the gateway not up yet, a network
+    blip) the next may come ``retry_interval`` seconds later, so valid tokens are not
+    refused for a whole ``min_interval`` after an outage."""
 
-    def __init__(self, url: str, *, min_interval: float = 10.0, timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_interval: float = 10.0,
+        retry_interval: float = 1.0,
+        timeout: float = 3.0,
+    ) -> None:
         super().__init__()
         self.url = url
         self.min_interval = min_interval
+        self.retry_interval = min(retry_interval, min_interval)
         self.timeout = timeout
-        self._fetched_at = -min_interval
+        self._next_at = time.monotonic()
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> None:
         import httpx
 
         async with self._lock:
-            if time.monotonic() - self._fetched_at < self.min_interval:
+            if time.monotonic() < self._next_at:
                 return
-            self._fetched_at = time.monotonic()
             try:
                 async with httpx.AsyncClient(timeout=self.timeout) as http:
                     response = await http.get(self.url)
@@ -158,6 +167,9 @@ class RemoteKeySet(KeySet):
                     self.replace(response.json())
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("the key set at %s is unavailable: %s", self.url, exc)
+                self._next_at = time.monotonic() + self.retry_interval
+            else:
+                self._next_at = time.monotonic() + self.min_interval
 
 
 def key_set_for(settings: SharedSettings) -> KeySet:

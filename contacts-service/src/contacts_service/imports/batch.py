@@ -10,9 +10,7 @@ account (rare) go through the single-contact ``patch``, which owns the link rule
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,6 +18,7 @@ from uuid import UUID
 
 from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
 from crm_chassis.auth import Actor
+from crm_chassis.batches import paused_gc
 from crm_chassis.crud import Call
 from crm_chassis.errors import Conflict, CRMError
 from crm_chassis.orm import utcnow
@@ -113,24 +112,6 @@ def validate_many(docs: Sequence[Any]) -> list[ContactWrite | list[dict[str, str
     for i, model in zip(good, _ITEMS.validate_python([docs[i] for i in good]), strict=True):
         out[i] = model
     return out
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a batch is processed.
-
-    A batch allocates tens of objects per item that all live until it ends, which makes
-    the collector run full collections over the whole process heap every few batches
-    (~100 ms each, a third of a batch's CPU) while finding no garbage. Reference counting
-    still frees everything; cycles wait for the next collection after the batch.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def apply(

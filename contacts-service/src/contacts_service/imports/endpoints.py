@@ -11,8 +11,9 @@ from uuid import UUID
 import anyio
 import orjson
 from crm_chassis.auth import ActorDep
+from crm_chassis.batches import json_body
 from crm_chassis.db import SessionDep
-from crm_chassis.errors import BadRequest, PayloadTooLarge, ValidationFailed
+from crm_chassis.errors import PayloadTooLarge, ValidationFailed
 from crm_chassis.middleware import body_limit
 from crm_chassis.openapi import inline_schema
 from crm_chassis.outbox import json_default
@@ -62,13 +63,7 @@ async def contacts_batch(
     its event. Only a malformed envelope (not JSON, no ``items``, over 1,000 items, an
     unknown ``mode``) fails the whole request, with a 4xx problem.
     """
-    try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(
-            "The request body is not valid JSON",
-            errors=[{"field": "body", "message": f"malformed JSON: {exc}"}],
-        ) from None
+    body = await json_body(request)
     try:
         envelope = BatchRequest.model_validate(body)
     except ValidationError as exc:

@@ -3,14 +3,12 @@ ledger entries they post."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from crm_chassis.batches import paused_gc
 from crm_chassis.crud import Call, View
 from crm_chassis.errors import NotFound, ValidationFailed
 from crm_chassis.money import canonical
@@ -105,20 +103,6 @@ async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
         )
     with paused_gc():
         return await _import(call, raw_items)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a batch is processed: its thousands of objects
-    live until it ends, and the collector would only walk them (contacts' import does
-    the same)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def _import(call: Call, raw_items: list[Any]) -> list[ItemResult]:

@@ -1,4 +1,5 @@
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from analytics_service.main import create_app
@@ -11,7 +12,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 def _overrides(tmp_path_factory):
     folder = tmp_path_factory.mktemp("analytics")
-    return {"warehouse_path": folder / "warehouse.duckdb", "parquet_path": folder / "parquet"}
+    return {
+        "warehouse_path": folder / "warehouse.duckdb",
+        "parquet_path": folder / "parquet",
+        "parquet_every": timedelta(seconds=0.2),  # the scheduled export, soon after a batch
+    }
 
 
 globals().update(

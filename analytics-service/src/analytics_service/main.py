@@ -12,7 +12,7 @@ from analytics_service.runs.endpoints import router as runs_router
 from analytics_service.runs.service import run_kind
 from analytics_service.runtime import Runtime
 from analytics_service.settings import AnalyticsSettings
-from analytics_service.warehouse.consumer import warehouse_consumer
+from analytics_service.warehouse.consumer import parquet_job, warehouse_consumer
 from analytics_service.warehouse.endpoints import router as warehouse_router
 from analytics_service.warehouse.rebuild import rebuild_kind
 from analytics_service.warehouse.store import Warehouse
@@ -23,12 +23,17 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     runtime = Runtime(settings=settings, warehouse=Warehouse(settings.warehouse_path))
     writer = settings.warehouse_writer
     kinds = [rebuild_kind(runtime), run_kind(runtime)]
+    handlers = {
+        **tasks.job_handlers(kinds),
+        **parquet_job(runtime.warehouse, settings.parquet_path),
+    }
+    consumer = warehouse_consumer(runtime.warehouse, settings.parquet_every)
     app = create_service_app(
         name="analytics-service",
         settings=settings,
         routers=[warehouse_router, olap_router, reports_router, runs_router],
-        consumers=[warehouse_consumer(runtime.warehouse)] if writer else [],
-        job_handlers=tasks.job_handlers(kinds) if writer else None,
+        consumers=[consumer] if writer else [],
+        job_handlers=handlers if writer else None,
         description=(
             "Analytical CRM: the warehouse, OLAP, reports, forecasting, "
             "RFM, CLV, churn, attribution."

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 
 from crm_chassis.settings import ServiceSettings
@@ -14,6 +15,9 @@ class AnalyticsSettings(ServiceSettings):
     warehouse_path: Path = Path(".data/analytics/warehouse.duckdb")
     #: Where the facts are written as date-partitioned Parquet.
     parquet_path: Path = Path(".data/analytics/parquet")
+    #: The changed Parquet partitions are written at most this long after a batch loads
+    #: them (a chassis job the loading consumer schedules; see docs/analytics.md).
+    parquet_every: timedelta = timedelta(minutes=1)
     #: Whether this replica is the warehouse's one writer: it runs the loading consumer
     #: and the rebuilds. Other replicas answer reads from the same file only where the
     #: volume allows a second reader; see docs/analytics.md.

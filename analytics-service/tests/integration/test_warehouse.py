@@ -53,6 +53,28 @@ async def test_events_reach_the_warehouse_once_even_when_delivered_twice(api, te
     await eventually(loaded)
 
 
+async def test_loaded_facts_reach_parquet_on_their_own(api, tenant, publish, analytics_app):
+    """No call asks for it: the job the consumer schedules writes the changed partitions."""
+    import duckdb
+
+    await publish(order(tenant, uuid4(), "42.00"))
+    table = analytics_app.state.settings.parquet_path / "fact_order"
+
+    async def written():
+        files = list(table.glob(f"tenant_id={tenant}/year=2026/month=1/*.parquet"))
+        assert files
+        return (
+            duckdb.connect()
+            .execute(
+                f"SELECT sum(total)::VARCHAR FROM read_parquet('{table}/**/*.parquet', "
+                f"hive_partitioning = true) WHERE tenant_id = '{tenant}'"
+            )
+            .fetchone()[0]
+        )
+
+    assert await eventually(written, within=30) == "42.0000"
+
+
 async def test_another_tenant_sees_none_of_it(api, other_api, tenant, publish):
     await publish(order(tenant, uuid4(), "5.00"))
     await eventually(lambda: _events_are(api, 1))

@@ -86,6 +86,19 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, An
     )
     with _registered(conn, "_batch", frame):
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
+        if dated is not None:
+            _mark_changed(conn, table, "_batch")
+
+
+def _mark_changed(conn: duckdb.DuckDBPyConnection, table: str, relation: str) -> None:
+    """Mark the Parquet partitions of ``table`` the rows of ``relation`` (which has the
+    fact's ``tenant_id`` and ``date_key``) fall in as changed, in the batch's transaction."""
+    conn.execute(
+        "INSERT OR IGNORE INTO parquet_dirty SELECT DISTINCT ?, tenant_id::UUID, "
+        f"year(date_key::DATE), month(date_key::DATE) FROM {relation} "
+        "WHERE date_key IS NOT NULL",
+        [table],
+    )
 
 
 def _existing(
@@ -153,6 +166,15 @@ def _merge(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
         merged.append(current)
     _delete(conn, table, keys, [k for k in order if k in stored])
     _insert(conn, table, merged)
+    if table in FACT_DATES:  # a row that moved to another month leaves the old one changed
+        moved = [
+            {"tenant_id": str(row["tenant_id"]), "date_key": row["date_key"]}
+            for row, new in zip((stored.get(k) for k in order), merged, strict=True)
+            if row is not None and row.get("date_key") != new.get("date_key")
+        ]
+        if moved:
+            with _registered(conn, "_moved", pd.DataFrame(moved, dtype=object)):
+                _mark_changed(conn, table, "_moved")
 
 
 def _version(

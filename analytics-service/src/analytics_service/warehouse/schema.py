@@ -134,8 +134,20 @@ FACT_DATES: dict[str, str] = {
 for _fact in FACT_DATES:
     TABLES[_fact] += ", date_key DATE"
 
+#: The Parquet partitions (fact, tenant, year and month of ``date_key``) changed since they
+#: were last written: the loader marks them in each batch's transaction, the export writes
+#: only those (:meth:`~analytics_service.warehouse.store.Warehouse.export_changed_now`).
+TABLES["parquet_dirty"] = (
+    "fact VARCHAR NOT NULL, tenant_id UUID NOT NULL, year INTEGER NOT NULL, "
+    "month INTEGER NOT NULL, PRIMARY KEY (fact, tenant_id, year, month)"
+)
+
 #: The star rows; what a rebuild empties (the raw log and handled ids are refilled too).
-DERIVED = [name for name in TABLES if name not in ("handled_events", "raw_events", "dim_date")]
+DERIVED = [
+    name
+    for name in TABLES
+    if name not in ("handled_events", "raw_events", "dim_date", "parquet_dirty")
+]
 
 
 def create_statements() -> list[str]:

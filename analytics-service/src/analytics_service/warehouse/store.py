@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +58,19 @@ def _loaded_since(live: duckdb.DuckDBPyConnection, since: datetime) -> list[Clou
         [since],
     ).fetchall()
     return loader.events_of(rows)
+
+
+def _replace_folder(new: Path, old: Path, trash: Path) -> None:
+    """Put the folder ``new`` (or nothing, if it does not exist) where ``old`` is; the old
+    one goes to ``trash`` (outside the tables, so no reader's glob finds it)."""
+    gone = trash / uuid.uuid4().hex
+    if old.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        os.replace(old, gone)
+    if new.exists():
+        old.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, old)
+    shutil.rmtree(gone, ignore_errors=True)
 
 
 class Warehouse:
@@ -131,23 +146,59 @@ class Warehouse:
             return carried
 
     def export_parquet_now(self, folder: Path) -> dict[str, int]:
-        """Every fact table as Parquet under ``folder/<table>/`` partitioned by tenant,
-        year and month of its date column (hive layout: Spark, Trino and DuckDB read it
-        as one table). Returns the rows written per table."""
-        counts: dict[str, int] = {}
-        with self._cursor() as cursor:
-            for table, column in FACT_DATES.items():
-                target = folder / table
-                target.mkdir(parents=True, exist_ok=True)
-                counts[table] = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                if not counts[table]:
-                    continue
-                cursor.execute(
-                    f"COPY (SELECT *, year({column}) AS year, month({column}) AS month "
-                    f"FROM {table}) TO '{target}' (FORMAT PARQUET, "
-                    "PARTITION_BY (tenant_id, year, month), OVERWRITE)"
+        """Every fact table as Parquet under ``folder`` (see :meth:`export_changed_now`):
+        every partition is marked changed, then written. Returns the rows per table."""
+        with self._lock:
+            for table in FACT_DATES:
+                loader._mark_changed(self._conn, table, table)
+            self._write_changed(folder)
+            counted = " UNION ALL ".join(
+                f"SELECT '{table}', count(*) FROM {table}" for table in FACT_DATES
+            )
+            return dict(self._conn.execute(counted).fetchall())
+
+    def export_changed_now(self, folder: Path) -> dict[str, int]:
+        """Write the Parquet partitions changed since they were last written; the
+        partitions written per table (none when nothing was loaded meanwhile).
+
+        The layout is hive partitioning by tenant, year and month of ``date_key`` (the
+        fact's UTC day): ``folder/<table>/tenant_id=<id>/year=<y>/month=<m>/*.parquet``,
+        which Spark, Trino and DuckDB read as one table. Each changed partition is written
+        whole into a staging folder and then renamed into place, so a reader sees the old
+        partition or the new one (for an instant between two renames, neither), never half
+        of one; the other partitions are not touched.
+        """
+        with self._lock:
+            return self._write_changed(folder)
+
+    def _write_changed(self, folder: Path) -> dict[str, int]:
+        conn = self._conn
+        dirty = conn.execute(
+            "SELECT fact, tenant_id::VARCHAR, year, month FROM parquet_dirty ORDER BY ALL"
+        ).fetchall()
+        if not dirty:
+            return {}
+        staging = folder / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir(parents=True)
+        written: dict[str, int] = {}
+        try:
+            for table in sorted({row[0] for row in dirty}):
+                conn.execute(
+                    f"COPY (SELECT t.*, year(t.date_key) AS year, month(t.date_key) AS month "
+                    f"FROM {table} t WHERE EXISTS (SELECT 1 FROM parquet_dirty d "
+                    f"WHERE d.fact = '{table}' AND d.tenant_id = t.tenant_id "
+                    "AND d.year = year(t.date_key) AND d.month = month(t.date_key))) "
+                    f"TO '{staging / table}' (FORMAT PARQUET, "
+                    "PARTITION_BY (tenant_id, year, month), OVERWRITE_OR_IGNORE)"
                 )
-        return counts
+            for table, tenant, year, month in dirty:
+                part = Path(table, f"tenant_id={tenant}", f"year={year}", f"month={month}")
+                _replace_folder(staging / part, folder / part, staging / ".old")
+                written[table] = written.get(table, 0) + 1
+            conn.execute("DELETE FROM parquet_dirty")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return written
 
     # -- async API (the service) ----------------------------------------------------------
 

@@ -21,7 +21,7 @@ from analytics_service.warehouse import loader
 from analytics_service.warehouse.schema import create_statements
 
 #: Bump when a table of :mod:`~analytics_service.warehouse.schema` changes shape.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: parquet_dirty (an older file's partitions are all marked)
 CHUNK = 5000
 
 

@@ -21,6 +21,7 @@ from support_service.portal.endpoints import router as portal_router
 from support_service.routing.endpoints import agents, queues
 from support_service.settings import SupportSettings
 from support_service.sla import jobs as sla_jobs
+from support_service.tickets.endpoints import fields_router as ticket_fields_router
 from support_service.tickets.endpoints import router as tickets_router
 
 
@@ -31,6 +32,7 @@ def create_app(settings: SupportSettings | None = None) -> FastAPI:
         settings=settings,
         routers=[
             tickets_router,
+            ticket_fields_router,
             email_router,
             calendars_router,
             policies_router,

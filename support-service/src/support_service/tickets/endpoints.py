@@ -4,6 +4,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from crm_chassis.crud import CallDep
+from crm_chassis.crud_routes import crud_router
 from crm_chassis.http import IfMatchDep
 from crm_chassis.openapi import MERGE_PATCH, inline_schema
 from crm_chassis.orm import utcnow
@@ -15,6 +16,7 @@ from support_service.deps import READ, WRITE
 from support_service.sla import service as sla
 from support_service.sla.explain import SlaRead, explain
 from support_service.tickets import search, service
+from support_service.tickets.custom_fields import TICKET_FIELDS
 from support_service.tickets.schemas import (
     AssignRequest,
     HistoryRead,
@@ -27,6 +29,7 @@ from support_service.tickets.schemas import (
 from support_service.tickets.service import VIEW
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+fields_router = crud_router(TICKET_FIELDS, scope="support", tags=["tickets"])
 SEARCH_BODY = {
     "requestBody": {
         "required": False,
@@ -37,8 +40,9 @@ SEARCH_BODY = {
 
 @router.post("", status_code=201, response_model=TicketRead, dependencies=WRITE)
 async def create_ticket(body: TicketCreate, call: CallDep) -> Response:
-    """Open a ticket; with a queue and no assignee it is routed at once."""
-    return VIEW.created(call.actor, await service.create(call, body))
+    """Open a ticket; with a queue and no assignee it is routed at once. Its ``custom``
+    values are checked against the ticket fields (``/v1/ticket-fields``): 422 per field."""
+    return VIEW.created(call.actor, await service.create(call, body, by_agent=True))
 
 
 @router.get("", response_model=Page[TicketRead], dependencies=READ)

@@ -72,6 +72,24 @@ class Ticket(Entity, Owned, Base):
     )
 
 
+class TicketField(Entity, Base):
+    """A tenant's custom field of tickets: its key in ``custom``, kind, options and
+    whether every ticket must have it."""
+
+    __tablename__ = "ticket_fields"
+
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    options: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'"))
+    required: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    __table_args__ = (
+        Index("uq_ticket_fields_tenant_key", "tenant_id", "key", unique=True),
+        Index("ix_ticket_fields_tenant_created", "tenant_id", "created_at", "id"),
+    )
+
+
 class TicketEvent(Base):
     """One entry of a ticket's history: what the SLA clock is derived from, and the
     status and assignment history shown to users. Append-only."""

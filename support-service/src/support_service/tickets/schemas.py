@@ -50,6 +50,24 @@ class TicketRead(TicketUpdate, EntityRead):
     closed_at: datetime | None = None
 
 
+FieldKind = Literal["text", "number", "bool", "date", "enum"]
+
+
+class TicketFieldWrite(Strict):
+    """A ticket custom field: its key in ``custom``, kind, options (an enum's) and whether
+    every ticket must have a value."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,59}$")
+    label: str = Field(min_length=1, max_length=200)
+    kind: FieldKind
+    options: list[str] = Field(default_factory=list, max_length=100)
+    required: bool = False
+
+
+class TicketFieldRead(TicketFieldWrite, EntityRead):
+    pass
+
+
 class TicketFilters(BaseModel):
     """The simple filters of ``GET /v1/tickets`` (beside ``limit``, ``cursor``, ``sort``)."""
 

@@ -17,6 +17,7 @@ from crm_chassis.search import (
     sort_field,
 )
 
+from support_service.tickets.custom_fields import definitions, search_fields
 from support_service.tickets.models import Ticket
 from support_service.tickets.schemas import PRIORITIES
 
@@ -46,13 +47,16 @@ TICKETS = Resource(
         "updated_at": sort_field("updated_at", Kind.DATETIME, Ticket.updated_at, nullable=False),
         "number": sort_field("number", Kind.NUMBER, Ticket.number, nullable=False),
     },
+    custom=Ticket.custom,
 )  # fmt: skip
 
 
 async def search(call: Call, request: SearchRequest) -> tuple[list[Any], str | None]:
     """One page of the tickets matching ``request``; every mistake in one 422."""
-    where, errors = compile_filters(request.filter_groups, TICKETS, {})
-    sort, sort_errors = compile_sort(request.sort, TICKETS, {})
+    named = any(name.startswith("custom.") for name in request.fields_named())
+    custom = search_fields(await definitions(call)) if named else {}
+    where, errors = compile_filters(request.filter_groups, TICKETS, custom)
+    sort, sort_errors = compile_sort(request.sort, TICKETS, custom)
     errors += sort_errors
     if (request.query or "").strip():
         errors.append({"field": "query", "message": "tickets have no free-text search"})

@@ -16,6 +16,7 @@ from crm_chassis.pagination import PageParams
 from support_service.routing.service import route
 from support_service.sla import service as sla
 from support_service.tickets import events
+from support_service.tickets.custom_fields import check_custom
 from support_service.tickets.models import Ticket, TicketMessage
 from support_service.tickets.repository import (
     TicketEventRepository,
@@ -49,9 +50,15 @@ def history(call: Call) -> TicketEventRepository:
     return TicketEventRepository(call.session, call.actor)
 
 
-async def create(call: Call, data: TicketCreate, *, at: datetime | None = None) -> Ticket:
+async def create(
+    call: Call, data: TicketCreate, *, at: datetime | None = None, by_agent: bool = False
+) -> Ticket:
+    """Open a ticket. Its custom values are checked against the tenant's definitions; the
+    required ones only when an agent opens it (``by_agent``): an email, a call or the
+    portal cannot name them."""
     at = at or utcnow()
     VIEW.check_writable(call.actor, data.model_dump(exclude_unset=True))
+    await check_custom(call, data.custom, required=by_agent)
     tickets = repo(call)
     fields = data.model_dump(exclude={"description"})
     ticket = await tickets.add(
@@ -89,6 +96,8 @@ async def patch(call: Call, id_: UUID, body: Any, if_match: str | None) -> Ticke
     changed = changed_columns(ticket, new)
     if not changed:
         return ticket
+    if "custom" in changed:
+        await check_custom(call, new["custom"])
     at = utcnow()
     status = new.pop("status")
     previous_owner = ticket.owner_id

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from analytics_factories import T0, contact, deal_created, order, stage_changed, ticket
+from analytics_factories import T0, contact, deal_created, event, order, stage_changed, ticket
 from crm_testing.service import bearer, client
 
 ALICE, BOB = uuid4(), uuid4()
@@ -126,6 +126,45 @@ async def test_service_reports_sla_times_backlog_and_csat(api, load, tenant):
     assert await report(api, "csat") == [
         {"month": "2026-01", "responses": 1, "average": 5.0, "satisfied": 1.0}
     ]
+
+
+async def test_csat_by_owner_counts_each_agents_answers(api, load, tenant):
+    t1, t2, t3 = uuid4(), uuid4(), uuid4()
+    await load(
+        ticket(tenant, t1, "created", assignee_id=str(ALICE)),
+        ticket(tenant, t2, "created", assignee_id=str(ALICE)),
+        ticket(tenant, t3, "created", assignee_id=str(BOB)),
+    )
+    await load(
+        ticket(tenant, t1, "csat_recorded", csat=5, at=T0 + timedelta(days=1)),
+        ticket(tenant, t2, "csat_recorded", csat=2, at=T0 + timedelta(days=1)),
+        ticket(tenant, t3, "csat_recorded", csat=4, at=T0 + timedelta(days=1)),
+    )
+    rows = {r["owner"]: r for r in await report(api, "csat_by_owner")}
+    assert rows == {
+        str(ALICE): {"owner": str(ALICE), "responses": 2, "average": 3.5, "satisfied": 0.5},
+        str(BOB): {"owner": str(BOB), "responses": 1, "average": 4.0, "satisfied": 1.0},
+    }
+
+
+async def test_activity_kpis_by_kind_and_owner(api, load, tenant):
+    def task(owner):
+        data = {"task_id": str(uuid4()), "completed_by": str(owner), "completed_at": T0.isoformat()}
+        return event("crm.sales.task.completed.v1", tenant, data)
+
+    def quote(owner):
+        data = {"quote_id": str(uuid4()), "owner_id": str(owner), "sent_at": T0.isoformat()}
+        return event("crm.sales.quote.sent.v1", tenant, data)
+
+    await load(task(ALICE), task(ALICE), task(BOB), quote(BOB))
+    rows = [(r["kind"], r["owner"], r["activities"]) for r in await report(api, "activity")]
+    assert sorted(rows) == sorted(
+        [
+            ("task_completed", str(ALICE), 2),
+            ("task_completed", str(BOB), 1),
+            ("quote_sent", str(BOB), 1),
+        ]
+    )
 
 
 async def test_cohort_retention_by_acquisition_month(api, load, tenant):

@@ -156,6 +156,18 @@ REPORTS: dict[str, Report] = {
             date_column="f.updated_at",
         ),
         Report(
+            name="csat_by_owner",
+            title="Customer satisfaction by owner (agent)",
+            sql="SELECT f.owner_id::VARCHAR AS owner, count(f.csat) AS responses, "
+            "round(avg(f.csat), 2) AS average, "
+            "round(count(*) FILTER (WHERE f.csat >= 4) / count(f.csat), 4) AS satisfied "
+            "FROM fact_ticket f WHERE {scope} AND f.csat IS NOT NULL GROUP BY ALL ORDER BY owner",
+            dimensions=("owner",),
+            measures=("responses", "average", "satisfied"),
+            date_column="f.updated_at",
+            description="answered surveys of the tickets each agent owns; satisfied: 4 or 5",
+        ),
+        Report(
             name="cohort_retention",
             title="Retention by acquisition month",
             sql="WITH orders AS (SELECT f.contact_id, date_trunc('month', f.ordered_at) AS month "

@@ -43,7 +43,7 @@ RUNS: list[tuple[str, list[str], list[str] | None]] = [  # the issue's targets f
     (
         "marketing_segments.py",
         [],
-        ["--contacts", "20000", "--events", "200", "--recipients", "300"],
+        ["--contacts", "200000", "--events", "200", "--recipients", "300"],
     ),
     ("support_sla.py", [], ["--tickets", "5000", "--rows", "20000", "--requests", "50"]),
     ("webhook_dispatch.py", ["--events", "5000"], ["--events", "300"]),

@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 from analytics_factories import T0, contact, deal_created, event, order, stage_changed, ticket
+from analytics_service.reports.catalog import REPORTS
 from crm_testing.service import bearer, client
 
 ALICE, BOB = uuid4(), uuid4()
@@ -197,10 +198,42 @@ async def test_an_unknown_report_is_a_404_problem(api):
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_every_report_draws_a_chart(api, deals):
+async def test_every_report_draws_a_chart_as_png_and_svg(api, deals, load, tenant):
+    """Over data that gives every report rows (and over none, for the empty case)."""
+    t, buyer = uuid4(), uuid4()
+    await load(
+        ticket(tenant, t, "created", assignee_id=str(ALICE)),
+        contact(tenant, buyer, version=1, lifecycle_stage="lead"),
+        order(tenant, buyer, "10", at=T0),
+        order(tenant, buyer, "10", at=T0 + timedelta(days=35)),
+    )
+    await load(
+        ticket(tenant, t, "replied", at=T0 + timedelta(hours=1)),
+        ticket(tenant, t, "sla_met", metric="first_reply"),
+        ticket(tenant, t, "csat_recorded", csat=4, at=T0 + timedelta(days=1)),
+        contact(tenant, buyer, version=2, lifecycle_stage="customer", at=T0 + timedelta(days=2)),
+        event("crm.sales.task.completed.v1", tenant, {"completed_by": str(ALICE)}),
+    )
     listed = (await api.get("/v1/reports")).json()
-    assert {r["name"] for r in listed} >= {"pipeline", "funnel", "cohort_retention", "csat"}
+    assert {r["name"] for r in listed} == set(REPORTS)
     for r in listed:
-        response = await api.get(f"/v1/reports/{r['name']}", params={"format": "svg"})
-        assert response.status_code == 200, (r["name"], response.text)
-        assert b"<svg" in response.content
+        assert await report(api, r["name"]), r["name"]  # the chart below has data to draw
+        for params in ({}, {"from": "2040-01-01"}):  # ... and none
+            png = await api.get(f"/v1/reports/{r['name']}", params={"format": "png", **params})
+            assert png.status_code == 200, (r["name"], png.text)
+            assert png.headers["content-type"] == "image/png"
+            assert png.content.startswith(b"\x89PNG\r\n\x1a\n"), r["name"]
+            svg = await api.get(f"/v1/reports/{r['name']}", params={"format": "svg", **params})
+            assert svg.status_code == 200, (r["name"], svg.text)
+            assert svg.headers["content-type"].startswith("image/svg+xml")
+            assert b"<svg" in svg.content, r["name"]
+
+
+async def test_cohort_retention_draws_a_heatmap(api, load, tenant):
+    a, b = uuid4(), uuid4()
+    await load(order(tenant, a, "10"), order(tenant, b, "10"))
+    await load(order(tenant, a, "10", at=T0 + timedelta(days=31)))
+    heatmap = await api.get("/v1/reports/cohort_retention", params={"format": "svg"})
+    line = await api.get("/v1/reports/csat", params={"format": "svg"})
+    # imshow's cells are one embedded image; lines and bars are paths only
+    assert b"<image" in heatmap.content and b"<image" not in line.content

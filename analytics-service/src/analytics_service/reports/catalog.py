@@ -184,7 +184,7 @@ REPORTS: dict[str, Report] = {
             measures=("cohort_size", "customers", "retention"),
             date_column="f.ordered_at",
             owner=None,
-            chart="line",
+            chart="heatmap",
         ),
     )
 }

@@ -11,8 +11,8 @@ uvicorn on loopback (its own process; background work off, since OLAP needs neit
 database nor the bus). Medians of ``--requests`` each, after a warm-up.
 
 Part 2 starts an embedded NATS, publishes ``--events`` order events to the CRM stream, and
-consumes them twice with a pull consumer in batches of ``--batch`` (100, as the chassis
-runner fetches): raw (fetch and ack) and as the
+consumes them twice with a pull consumer in batches of ``--batch`` (by default as many as
+the warehouse consumer fetches): raw (fetch and ack) and as the
 warehouse consumer's handler does (parse each CloudEvent, load the batch into DuckDB in one
 transaction with its handled ids, then ack). The chassis' PostgreSQL inbox, which the
 service also writes per batch, is left out of both sides.
@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -263,7 +263,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--batch", type=int, default=100, help="the chassis runner fetches 100")
+    from analytics_service.warehouse.consumer import warehouse_consumer
+
+    fetched = warehouse_consumer(None, timedelta(0)).batch_size  # type: ignore[arg-type]
+    parser.add_argument(
+        "--batch", type=int, default=fetched, help=f"the warehouse consumer fetches {fetched}"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="crm-bench-olap-"))
     try:

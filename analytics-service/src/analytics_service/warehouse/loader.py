@@ -72,6 +72,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_CONVERTED = (UUID, Decimal, dict, list)
+
+
+def _frame(names: list[str], rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a DataFrame, built column by column: only a column holding a value
+    DuckDB does not cast itself is converted cell by cell (:func:`_plain`)."""
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        if any(isinstance(v, _CONVERTED) for v in values):
+            values = [_plain(v) for v in values]
+        columns[name] = values
+    return pd.DataFrame(columns, columns=names, dtype=object)
+
+
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -81,10 +96,7 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, An
         for row in rows:
             when = row.get(dated)
             row["date_key"] = when.astimezone(UTC).date() if when is not None else None
-    frame = pd.DataFrame(
-        [[_plain(row.get(n)) for n in names] for row in rows], columns=names, dtype=object
-    )
-    with _registered(conn, "_batch", frame):
+    with _registered(conn, "_batch", _frame(names, rows)):
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
         if dated is not None:
             _mark_changed(conn, table, "_batch")

@@ -28,7 +28,9 @@ async def query(
     PNG or SVG instead of JSON."""
     result = await service.run(runtime.warehouse, actor, body)
     if fmt == "json":
-        return result
+        # Already an OlapResult: serialised once here, not validated again against the
+        # response model (which then only describes the route in OpenAPI).
+        return Response(result.model_dump_json(), media_type="application/json")
     return await render(
         fmt,
         title=f"{body.cube}: {', '.join(body.measures)}",

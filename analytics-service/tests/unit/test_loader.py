@@ -185,3 +185,17 @@ def test_one_rebuild_at_a_time_and_a_stopped_ones_file_is_removed(tmp_path):
     os.utime(other, (old, old))
     assert _other_rebuild_running(mine) is False
     assert not other.exists()
+
+
+def test_every_read_is_in_utc_whatever_the_host_zone(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        wh = Warehouse(tmp_path / "tz.duckdb")
+        assert wh.read_now("SELECT current_setting('TimeZone')").rows == [("UTC",)]
+        wh.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()

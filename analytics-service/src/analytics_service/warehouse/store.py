@@ -114,7 +114,6 @@ class Warehouse:
         """Run a read; ``sql`` is built by this package from declared names, never given
         by a client, and every value is a parameter."""
         with self._cursor() as cursor:
-            cursor.execute("SET TimeZone = 'UTC'")
             found = cursor.execute(sql, list(params))
             columns = [d[0] for d in found.description]
             return Result(columns, found.fetchall())

@@ -28,7 +28,8 @@ CHUNK = 5000
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection with every table created and the schema version recorded."""
     conn = duckdb.connect(str(path))
-    conn.execute("SET TimeZone = 'UTC'")
+    # GLOBAL: every cursor of the connection (each read's) has it, no SET per read
+    conn.execute("SET GLOBAL TimeZone = 'UTC'")
     for stmt in create_statements():
         conn.execute(stmt)
     conn.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (schema_version INTEGER NOT NULL)")

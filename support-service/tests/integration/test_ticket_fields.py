@@ -5,6 +5,7 @@ are searchable like the standard fields."""
 from __future__ import annotations
 
 import httpx
+from crm_testing.events import EventCapture
 
 from .helpers import created
 
@@ -105,3 +106,22 @@ async def test_custom_fields_are_searchable(api: httpx.AsyncClient) -> None:
     wrong = await api.post("/v1/tickets/search", json={"filter_groups": [{"filters": [
         {"field": "custom.units", "operator": "gt", "value": "many"}]}]})  # fmt: skip
     assert wrong.status_code == 422, wrong.text
+
+
+async def test_a_definitions_changes_are_events(
+    api: httpx.AsyncClient, event_capture: EventCapture
+) -> None:
+    field = await created(api, "/v1/ticket-fields", {"key": "region", "label": "Region",
+                                                      "kind": "text"})  # fmt: skip
+    path = f"/v1/ticket-fields/{field['id']}"
+    changed = await api.patch(path, json={"required": True}, headers=MERGE)
+    assert changed.status_code == 200, changed.text
+    gone = await api.delete(path, headers={"If-Match": changed.headers["ETag"]})
+    assert gone.status_code == 204, gone.text
+    made = await event_capture.wait_for("crm.support.ticket_field.created.v1")
+    assert made["data"]["ticket_field"]["key"] == "region"
+    updated = await event_capture.wait_for("crm.support.ticket_field.updated.v1")
+    assert updated["data"]["changed"] == ["required"]
+    assert updated["data"]["ticket_field"]["required"] is True
+    deleted = await event_capture.wait_for("crm.support.ticket_field.deleted.v1")
+    assert deleted["data"]["id"] == field["id"]

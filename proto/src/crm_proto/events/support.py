@@ -238,6 +238,40 @@ class QueueDeleted(_Payload):
     id: UUID
 
 
+class TicketFieldSnapshot(_Payload):
+    id: UUID
+    key: str
+    label: str
+    kind: str
+    options: list[str]
+    required: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@event_type("crm.support.ticket_field.created.v1")
+class TicketFieldCreated(_Payload):
+    """A custom field of tickets was defined (V1)."""
+
+    ticket_field: TicketFieldSnapshot
+
+
+@event_type("crm.support.ticket_field.updated.v1")
+class TicketFieldUpdated(_Payload):
+    """A custom field of tickets changed (label, options, required)."""
+
+    ticket_field: TicketFieldSnapshot
+    changed: list[str]
+
+
+@event_type("crm.support.ticket_field.deleted.v1")
+class TicketFieldDeleted(_Payload):
+    """A custom field of tickets was deleted."""
+
+    id: UUID
+
+
 class AgentSnapshot(_Payload):
     id: UUID
     user_id: UUID

@@ -11,20 +11,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from crm_chassis.crud import (
-    Call,
-    Crud,
-    View,
-    changed_columns,
-    load_for_update,
-    patch_model,
-    set_columns,
-)
+from crm_chassis.crud import Call, Crud, View
+from crm_chassis.entity_events import EntityEvents
 from crm_chassis.errors import Conflict, ValidationFailed
 from crm_chassis.repository import TenantRepository
 from crm_chassis.search import CustomField, Kind
+from crm_proto.events import support
 
 from support_service.columns import with_json
+from support_service.events import SOURCE
 from support_service.tickets.models import TicketField
 from support_service.tickets.schemas import TicketFieldRead, TicketFieldWrite
 
@@ -83,12 +78,6 @@ async def check_custom(call: Call, custom: Mapping[str, Any], *, required: bool 
         raise ValidationFailed("Custom fields did not validate", errors=errors)
 
 
-# A definition's changes emit no event yet: their payloads (TicketFieldSnapshot, -Created,
-# -Updated, -Deleted under crm.support.ticket_field) must first be registered in proto's
-# support module, which this change could not edit. The hooks below are where they go.
-EVENTS = None
-
-
 class TicketFields(Crud[TicketField]):
     async def check_create(self, call: Call, data: Any) -> None:
         if data.kind == "enum" and not data.options:
@@ -102,32 +91,11 @@ class TicketFields(Crud[TicketField]):
             raise Conflict("A custom field's key and kind are fixed once created")
         await self.check_create(call, model)
 
-    async def create(self, call: Call, data: Any) -> Any:
-        self.view.check_writable(call.actor, data.model_dump(exclude_unset=True))
-        await self.check_create(call, data)
-        entity = TicketField(tenant_id=call.tenant_id, **self.columns(data))
-        return await self.repo(call).add(entity)
-
-    async def patch(self, call: Call, id_: Any, body: Any, if_match: str | None) -> Any:
-        repo = self.repo(call)
-        entity = await load_for_update(repo, id_, if_match)
-        model, _ = patch_model(self.view, call.actor, entity, self.update, body)
-        new = self.columns(model)
-        changed = changed_columns(entity, new)
-        await self.check_patch(call, entity, model, changed)
-        set_columns(entity, new, changed)
-        await call.session.flush()
-        return entity
-
-    async def delete(self, call: Call, id_: Any, if_match: str | None) -> None:
-        repo = self.repo(call)
-        await repo.delete(await load_for_update(repo, id_, if_match))
-
 
 TICKET_FIELDS = TicketFields(
     TicketFieldRepository,
     View("ticket_field", TicketFieldRead, path="/v1/ticket-fields"),
     TicketFieldWrite,
-    EVENTS,  # type: ignore[arg-type,unused-ignore]  # none until proto has them (above)
+    EntityEvents.of(SOURCE, "crm.support.ticket_field", support),
     columns=with_json("options"),
 )

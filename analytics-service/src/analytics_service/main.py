@@ -20,7 +20,8 @@ from analytics_service.warehouse.store import Warehouse
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     settings = settings or AnalyticsSettings()
-    runtime = Runtime(settings=settings, warehouse=Warehouse(settings.warehouse_path))
+    warehouse = Warehouse(settings.warehouse_path, memory_limit=settings.warehouse_memory_limit)
+    runtime = Runtime(settings=settings, warehouse=warehouse)
     writer = settings.warehouse_writer
     kinds = [rebuild_kind(runtime), run_kind(runtime)]
     handlers = {

@@ -13,6 +13,9 @@ class AnalyticsSettings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/crm_analytics"
     #: The DuckDB warehouse file (on a persistent volume in production).
     warehouse_path: Path = Path(".data/analytics/warehouse.duckdb")
+    #: The most memory DuckDB's buffer pool may hold (it spills to disk past it); its own
+    #: default, 80% of the machine's memory, ignores a pod's share of the node.
+    warehouse_memory_limit: str = "1GB"
     #: Where the facts are written as date-partitioned Parquet.
     parquet_path: Path = Path(".data/analytics/parquet")
     #: The changed Parquet partitions are written at most this long after a batch loads

@@ -199,3 +199,19 @@ def test_every_read_is_in_utc_whatever_the_host_zone(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_warehouse_holds_duckdb_to_its_memory_limit(tmp_path) -> None:
+    from analytics_service.settings import AnalyticsSettings
+
+    limit = AnalyticsSettings.model_fields["warehouse_memory_limit"].default
+    held = Warehouse(tmp_path / "held.duckdb", memory_limit="256MB")
+    default = Warehouse(tmp_path / "default.duckdb")
+    try:
+        setting = "SELECT current_setting('memory_limit')"
+        assert held.read_now(setting).rows[0][0] == "244.1 MiB"  # 256 MB
+        assert default.read_now(setting).rows[0][0] != held.read_now(setting).rows[0][0]
+        assert limit == "1GB"
+    finally:
+        held.close()
+        default.close()

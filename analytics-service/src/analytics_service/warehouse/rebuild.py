@@ -32,8 +32,8 @@ _MARGIN = timedelta(seconds=5)
 STALE = timedelta(minutes=10)
 
 
-def _load_into(path: Path, events: list[CloudEvent]) -> int:
-    conn = open_file(path)
+def _load_into(path: Path, events: list[CloudEvent], memory_limit: str | None) -> int:
+    conn = open_file(path, memory_limit)
     try:
         return loader.load(conn, events)
     finally:
@@ -78,7 +78,9 @@ def rebuild_kind(runtime: Runtime) -> TaskKind:
         events, following = await stream.read(
             runtime.bus, state["next"], runtime.settings.rebuild_chunk, state["last"]
         )
-        loaded = await warehouse.run(_load_into, Path(state["path"]), events)
+        loaded = await warehouse.run(
+            _load_into, Path(state["path"]), events, warehouse.memory_limit
+        )
         task.done += following - state["next"]
         state["next"] = following
         task.result = {**task.result, "loaded": task.result.get("loaded", 0) + loaded}

@@ -41,13 +41,14 @@ class Result:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def open_file(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse at ``path`` with every table created; a file of an
-    older schema is first rebuilt from its own raw log (:mod:`.upgrade`)."""
+def open_file(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse at ``path`` with every table created (DuckDB held to
+    ``memory_limit``); a file of an older schema is first rebuilt from its own raw log
+    (:mod:`.upgrade`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         upgrade.upgrade_if_older(path)
-    return upgrade.connect(path)
+    return upgrade.connect(path, memory_limit)
 
 
 def _loaded_since(live: duckdb.DuckDBPyConnection, since: datetime) -> list[CloudEvent]:
@@ -76,8 +77,9 @@ def _replace_folder(new: Path, old: Path, trash: Path) -> None:
 class Warehouse:
     """The process's connection to the warehouse file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, memory_limit: str | None = None) -> None:
         self.path = path
+        self.memory_limit = memory_limit
         self._lock = threading.Lock()
         self._opened: duckdb.DuckDBPyConnection | None = None
 
@@ -86,7 +88,7 @@ class Warehouse:
         """The file is opened on first use (so building the app, or its OpenAPI, opens
         nothing), under the lock."""
         if self._opened is None:
-            self._opened = open_file(self.path)
+            self._opened = open_file(self.path, self.memory_limit)
         return self._opened
 
     def close(self) -> None:
@@ -129,7 +131,7 @@ class Warehouse:
         """
         with self._lock:
             self._conn.execute("CHECKPOINT")
-            fresh = open_file(rebuilt)
+            fresh = open_file(rebuilt, self.memory_limit)
             try:
                 missing = _loaded_since(self._conn, since)
                 carried = loader.load(fresh, missing)
@@ -141,7 +143,7 @@ class Warehouse:
             wal = rebuilt.with_name(rebuilt.name + ".wal")
             if wal.exists():
                 wal.unlink()
-            self._opened = open_file(self.path)
+            self._opened = open_file(self.path, self.memory_limit)
             return carried
 
     def export_parquet_now(self, folder: Path) -> dict[str, int]:

@@ -25,9 +25,14 @@ SCHEMA_VERSION = 3  # 3: parquet_dirty (an older file's partitions are all marke
 CHUNK = 5000
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection with every table created and the schema version recorded."""
-    conn = duckdb.connect(str(path))
+def connect(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with every table created and the schema version recorded; DuckDB's
+    buffer pool held to ``memory_limit`` (``"512MB"``; None: DuckDB's default, 80% of the
+    machine's memory, which is not a container's share)."""
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"memory_limit": memory_limit} if memory_limit else {}
+    )
+    conn = duckdb.connect(str(path), config=config)
     # GLOBAL: every cursor of the connection (each read's) has it, no SET per read
     conn.execute("SET GLOBAL TimeZone = 'UTC'")
     for stmt in create_statements():

@@ -95,6 +95,7 @@ async def refresh(
 @router.post(
     "/auth/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # documented as it is: no body
     openapi_extra=PUBLIC,
     responses={202: {"description": "Accepted, whether or not the address has an account"}},
 )

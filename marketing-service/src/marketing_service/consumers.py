@@ -16,7 +16,7 @@ from uuid import UUID
 
 from crm_chassis.consumer import Batched, Consumer, Typed
 from crm_proto import CloudEvent, payload_model
-from crm_proto.events import activity, contacts
+from crm_proto.events import activity, contacts, sales
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_service import reactions
@@ -132,6 +132,22 @@ async def on_deal_stage_changed(
         await reactions.contacts_changed(session, tenant_id, [data.contact_id])
 
 
+async def on_order_created(
+    session: AsyncSession, event: CloudEvent, data: sales.OrderCreated
+) -> None:
+    tenant_id = _tenant(event)
+    concerned = await projection.add_order(
+        session,
+        tenant_id,
+        data.order_id,
+        account_id=data.account_id,
+        deal_id=data.deal_id,
+        ordered_at=data.ordered_at,
+    )
+    if concerned:
+        await reactions.contacts_changed(session, tenant_id, concerned)
+
+
 CONTACTS = Consumer(
     "marketing-contacts",
     handlers={
@@ -152,6 +168,7 @@ SALES = Consumer(
     handlers={
         "crm.sales.deal.created.v1": Typed(on_deal_created),
         "crm.sales.deal.stage_changed.v1": Typed(on_deal_stage_changed),
+        "crm.sales.order.created.v1": Typed(on_order_created),
     },
 )
 

@@ -36,6 +36,8 @@ leaf = st.one_of(
     ),
     st.just({"deal": "open"}),
     st.builds(lambda d: {"deal": "won", "older_than_days": d}, st.integers(1, 400)),
+    st.builds(lambda d: {"order": "placed", "within_days": d}, st.integers(1, 400)),
+    st.just({"order": "placed"}),
 )
 trees = st.recursive(
     leaf,
@@ -74,6 +76,8 @@ def test_a_tree_survives_its_stored_form(tree):
 def test_relative_rules_are_those_measured_from_the_time_of_evaluation():
     assert is_relative(parse({"event": "page_view", "within_days": 14}))
     assert is_relative(parse({"not": {"deal": "won", "older_than_days": 90}}))
+    assert is_relative(parse({"order": "placed", "older_than_days": 90}))
+    assert not is_relative(parse({"order": "placed"}))
     assert not is_relative(parse({"all": [{"tag": "a"}, {"event": "email_opened"}]}))
 
 
@@ -95,6 +99,8 @@ def test_more_than_min_count_events_are_not_counted_past_what_is_needed():
         {"any": []},
         {"event": "page_view", "min_count": 0},
         {"deal": "open", "older_than_days": 3},
+        {"order": "placed", "older_than_days": 3, "within_days": 9},
+        {"order": "returned"},
         {"tag": "x", "field": "score"},
     ],
 )

@@ -78,3 +78,21 @@ class ProjectedDeal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_deals_tenant_contact", "tenant_id", "contact_id"),)
+
+
+class ProjectedOrder(Base):
+    """An order of sales-service, for the order rules of segments ("last order more than
+    90 days ago"): an order is the account's, and its deal's contact's when it has one."""
+
+    __tablename__ = "orders"
+
+    tenant_id: Mapped[UUID] = mapped_column(primary_key=True)
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    account_id: Mapped[UUID | None]
+    contact_id: Mapped[UUID | None]
+    ordered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_orders_tenant_account", "tenant_id", "account_id", "ordered_at"),
+        Index("ix_orders_tenant_contact", "tenant_id", "contact_id", "ordered_at"),
+    )

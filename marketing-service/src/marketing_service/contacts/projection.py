@@ -10,16 +10,22 @@ re-scores them and re-evaluates their segments in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from crm_chassis.projection import Projection
 from crm_proto.events.contacts import ContactSnapshot
-from sqlalchemy import delete, false, update
+from sqlalchemy import delete, false, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_service.contacts.models import ListMember, ProjectedContact, ProjectedDeal
+from marketing_service.contacts.models import (
+    ListMember,
+    ProjectedContact,
+    ProjectedDeal,
+    ProjectedOrder,
+)
 
 CONTACTS = Projection(ProjectedContact.__table__)
 _C = ProjectedContact
@@ -133,6 +139,45 @@ async def remove_list_members(
     if contact_ids is not None:
         stmt = stmt.where(ListMember.contact_id.in_(contact_ids))
     await session.execute(stmt)
+
+
+async def add_order(
+    session: AsyncSession,
+    tenant_id: UUID,
+    order_id: UUID,
+    *,
+    account_id: UUID | None,
+    deal_id: UUID | None,
+    ordered_at: datetime,
+) -> list[UUID]:
+    """Keep an order (once: a redelivery changes nothing); the contacts it concerns, whose
+    order rules may now answer differently: its deal's contact and its account's."""
+    contact_id = None
+    if deal_id is not None:
+        contact_id = await session.scalar(
+            select(ProjectedDeal.contact_id).where(
+                ProjectedDeal.tenant_id == tenant_id, ProjectedDeal.id == deal_id
+            )
+        )
+    await session.execute(
+        insert(ProjectedOrder)
+        .values(
+            tenant_id=tenant_id,
+            id=order_id,
+            account_id=account_id,
+            contact_id=contact_id,
+            ordered_at=ordered_at,
+        )
+        .on_conflict_do_nothing()
+    )
+    concerned = {contact_id} if contact_id else set()
+    if account_id is not None:
+        concerned.update(
+            await session.scalars(
+                select(_C.id).where(_C.tenant_id == tenant_id, _C.account_id == account_id)
+            )
+        )
+    return sorted(concerned)
 
 
 async def upsert_deal(

@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from marketing_service.contacts.models import ProjectedContact as C
 from marketing_service.contacts.models import ProjectedDeal as D
+from marketing_service.contacts.models import ProjectedOrder as O
 from marketing_service.segments.rules import (
     ATTRIBUTES,
     AllRule,
@@ -40,6 +41,7 @@ from marketing_service.segments.rules import (
     EventRule,
     FieldRule,
     NotRule,
+    OrderRule,
     Rule,
     TagRule,
 )
@@ -64,6 +66,8 @@ def compile_rule(rule: Rule, now: datetime) -> ColumnElement[bool]:
         return _event(rule, now)
     if isinstance(rule, DealRule):
         return _deal(rule, now)
+    if isinstance(rule, OrderRule):
+        return _order(rule, now)
     return _field(rule)
 
 
@@ -156,6 +160,26 @@ def _deal(rule: DealRule, now: datetime) -> ColumnElement[bool]:
     if rule.within_days:
         return last_won >= literal(now) - timedelta(days=rule.within_days)
     return last_won.is_not(None)
+
+
+def _order(rule: OrderRule, now: datetime) -> ColumnElement[bool]:
+    """The contact's last order: its account's or one of its deals' (each probe indexed)."""
+    of_account = (
+        select(func.max(O.ordered_at))
+        .where(O.tenant_id == C.tenant_id, O.account_id == C.account_id)
+        .scalar_subquery()
+    )
+    of_contact = (
+        select(func.max(O.ordered_at))
+        .where(O.tenant_id == C.tenant_id, O.contact_id == C.id)
+        .scalar_subquery()
+    )
+    last = func.greatest(of_account, of_contact)  # NULLs ignored; NULL when neither has one
+    if rule.older_than_days:
+        return last < literal(now) - timedelta(days=rule.older_than_days)
+    if rule.within_days:
+        return last >= literal(now) - timedelta(days=rule.within_days)
+    return last.is_not(None)
 
 
 def _like_escape(value: str) -> str:

@@ -12,7 +12,9 @@ A rule is one of
   ``within_days`` days when given (relative to the time of evaluation, so the rule stops
   holding as time passes);
 - ``{"deal": "open"}``: the contact has an open deal; ``{"deal": "won",
-  "older_than_days": 90}``: their last won deal is older than that (or ``within_days``).
+  "older_than_days": 90}``: their last won deal is older than that (or ``within_days``);
+- ``{"order": "placed", "older_than_days": 90}``: their last order (of their account, or
+  of a deal of theirs) is older than that (or ``within_days``; neither: they have one).
 
 Models forbid unknown keys, so exactly one kind matches a JSON object; a tree is limited
 in size and depth so a segment stays one reasonable query.
@@ -97,6 +99,18 @@ class DealRule(Strict):
         return self
 
 
+class OrderRule(Strict):
+    order: Literal["placed"]
+    older_than_days: int | None = Field(None, ge=1, le=3650)
+    within_days: int | None = Field(None, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _one_window(self) -> OrderRule:
+        if self.older_than_days and self.within_days:
+            raise ValueError("give older_than_days or within_days, not both")
+        return self
+
+
 class AllRule(Strict):
     all: list[Rule] = Field(min_length=1)
 
@@ -109,7 +123,9 @@ class NotRule(Strict):
     not_: Rule = Field(alias="not")
 
 
-Rule = Annotated[AllRule | AnyRule | NotRule | FieldRule | TagRule | EventRule | DealRule, Field()]
+Rule = Annotated[
+    AllRule | AnyRule | NotRule | FieldRule | TagRule | EventRule | DealRule | OrderRule, Field()
+]
 
 for _model in (AllRule, AnyRule, NotRule):
     _model.model_rebuild()
@@ -143,7 +159,7 @@ def is_relative(rule: Rule) -> bool:
     time passes, not only when an event arrives)."""
     if isinstance(rule, EventRule):
         return rule.within_days is not None
-    if isinstance(rule, DealRule):
+    if isinstance(rule, DealRule | OrderRule):
         return bool(rule.within_days or rule.older_than_days)
     if isinstance(rule, FieldRule):
         return rule.field == "created_at"

@@ -68,6 +68,30 @@ async def test_a_4xx_recipient_is_transient_and_the_connection_goes_on(smtp_sink
     assert received["To"] == "ok@example.com"
 
 
+async def test_a_held_message_is_delivered_only_once_its_callback_returned(
+    smtp_sink: MailSink,
+) -> None:
+    """``before_end_of_data`` runs with the whole content sent and the end held back: when
+    it raises, nothing is delivered and the error is the caller's; the next send works."""
+    seen: list[int] = []
+
+    async def refuse() -> None:
+        seen.append(len(smtp_sink.messages))
+        raise RuntimeError("not committed")
+
+    async def commit() -> None:
+        seen.append(len(smtp_sink.messages))
+
+    async with Mailer(_settings(smtp_sink)).connection() as smtp:
+        with pytest.raises(RuntimeError, match="not committed"):
+            await smtp.send(_message("ada@example.com", "First"), before_end_of_data=refuse)
+        await smtp.send(_message("ada@example.com", "Second"), before_end_of_data=commit)
+
+    [received] = await smtp_sink.wait_for(1)
+    assert received["Subject"] == "Second"
+    assert seen == [0, 0]  # neither callback saw its message delivered
+
+
 async def test_an_unreachable_relay_is_transient() -> None:
     settings = MailSettings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=2)  # type: ignore[call-arg]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_chassis.crud import Call
+from crm_chassis.custom_fields import search_fields
 from crm_chassis.errors import ValidationFailed
 from crm_chassis.search import (
     Kind,
@@ -19,7 +20,7 @@ from crm_chassis.search import (
 )
 from sqlalchemy import and_
 
-from sales_service.leads.custom_fields import definitions, search_fields
+from sales_service.leads.custom_fields import definitions
 from sales_service.leads.models import STATUSES, Lead
 
 _TEXT = ("first_name", "last_name", "company", "title", "country", "territory", "source")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_chassis.crud import Call
+from crm_chassis.custom_fields import search_fields
 from crm_chassis.errors import ValidationFailed
 from crm_chassis.search import (
     Kind,
@@ -17,7 +18,7 @@ from crm_chassis.search import (
     sort_field,
 )
 
-from support_service.tickets.custom_fields import definitions, search_fields
+from support_service.tickets.custom_fields import definitions
 from support_service.tickets.models import Ticket
 from support_service.tickets.schemas import PRIORITIES
 

@@ -22,6 +22,9 @@ from crm_gateway.settings import GatewaySettings
 from crm_testing import free_port
 
 PASSWORD = "matrix password 0123"
+#: Database limits for apps started together on a loaded machine (the defaults, 2 s to
+#: connect and 3 s per statement, are production's: fail fast behind a load balancer).
+PATIENT: dict[str, Any] = {"db_connect_timeout": 15.0, "db_statement_timeout": 15.0}
 SERVICES = ("contacts", "sales", "marketing", "support", "analytics")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 #: A tenant-defined role: the services sales_rep has no scope of, with own visibility
@@ -178,22 +181,28 @@ async def services(
     async def database(name: str) -> str:
         return str(await service_database.acreate(f"matrix_{name}", section=name))
 
+    db = PATIENT  # six apps start at once, beside other suites: no 2 s connect limit
+
     apps = {
         "contacts": contacts_app(
             ContactsSettings(
                 database_url=await database("contacts"),
+                **db,
                 nats_url=nats_url,
                 imports_path=str(folder / "imports"),
                 storage_path=str(folder / "objects"),
             )
         ),
-        "sales": sales_app(SalesSettings(database_url=await database("sales"), nats_url=nats_url)),
+        "sales": sales_app(
+            SalesSettings(database_url=await database("sales"), nats_url=nats_url, **db)
+        ),
         "marketing": marketing_app(
-            MarketingSettings(database_url=await database("marketing"), nats_url=nats_url)
+            MarketingSettings(database_url=await database("marketing"), nats_url=nats_url, **db)
         ),
         "support": support_app(
             SupportSettings(
                 database_url=await database("support"),
+                **db,
                 nats_url=nats_url,
                 storage_path=str(folder / "support-objects"),
             )
@@ -201,6 +210,7 @@ async def services(
         "analytics": analytics_app(
             AnalyticsSettings(
                 database_url=await database("analytics"),
+                **db,
                 nats_url=nats_url,
                 warehouse_path=folder / "warehouse.duckdb",
                 parquet_path=folder / "parquet",
@@ -220,7 +230,7 @@ async def gateway(
     services: dict[str, str], gateway_settings: GatewaySettings, serve_app: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = gateway_settings.model_copy(
-        update={f"{name}_url": url for name, url in services.items()}
+        update={f"{name}_url": url for name, url in services.items()} | PATIENT
     )
     async with (
         serve_app(create_app(settings), free_port()) as url,

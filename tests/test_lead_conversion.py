@@ -108,16 +108,17 @@ async def _ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
+async def _pipeline(sales: httpx.AsyncClient, name: str) -> Any:
+    """A pipeline with one open stage (20%), as a deal of a conversion needs."""
+    pipeline = await _ok(await sales.post("/v1/pipelines", json={"name": name}), 201)
+    stage = {"pipeline_id": pipeline["id"], "name": "Open", "position": 0, "probability": 20}
+    await _ok(await sales.post("/v1/stages", json=stage), 201)
+    return pipeline
+
+
 async def test_a_converted_lead_exists_in_contacts_and_a_merge_repoints_its_deal(clients):
     sales, contacts = clients
-    pipeline = await _ok(await sales.post("/v1/pipelines", json={"name": "P"}), 201)
-    await _ok(
-        await sales.post(
-            "/v1/stages",
-            json={"pipeline_id": pipeline["id"], "name": "Open", "position": 0, "probability": 20},
-        ),
-        201,
-    )
+    pipeline = await _pipeline(sales, "P")
     lead = await _ok(
         await sales.post(
             "/v1/leads",
@@ -203,14 +204,7 @@ async def test_a_quote_sent_without_a_recipient_is_mailed_to_the_deals_contact(c
     from email import policy
 
     sales, contacts = clients
-    pipeline = await _ok(await sales.post("/v1/pipelines", json={"name": "Q"}), 201)
-    await _ok(
-        await sales.post(
-            "/v1/stages",
-            json={"pipeline_id": pipeline["id"], "name": "Open", "position": 0, "probability": 20},
-        ),
-        201,
-    )
+    pipeline = await _pipeline(sales, "Q")
     address = f"ada-{uuid4().hex[:8]}@engines.example"
     lead = await _ok(
         await sales.post(

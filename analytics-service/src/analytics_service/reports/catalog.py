@@ -27,6 +27,11 @@ class Report:
 
 #: Lifecycle stages in funnel order; other stages follow, alphabetically.
 LIFECYCLE = ("subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist")
+# Answered surveys, their mean and the share satisfied (4 or 5), of a fact_ticket group.
+_CSAT_MEASURES = (
+    "count(f.csat) AS responses, round(avg(f.csat), 2) AS average, "
+    "round(count(*) FILTER (WHERE f.csat >= 4) / count(f.csat), 4) AS satisfied"
+)
 _STAGE_ORDER = " ".join(f"WHEN '{stage}' THEN {i}" for i, stage in enumerate(LIFECYCLE))
 
 REPORTS: dict[str, Report] = {
@@ -147,9 +152,7 @@ REPORTS: dict[str, Report] = {
         Report(
             name="csat",
             title="Customer satisfaction by month",
-            sql="SELECT strftime(f.updated_at, '%Y-%m') AS month, count(f.csat) AS responses, "
-            "round(avg(f.csat), 2) AS average, "
-            "round(count(*) FILTER (WHERE f.csat >= 4) / count(f.csat), 4) AS satisfied "
+            sql="SELECT strftime(f.updated_at, '%Y-%m') AS month, " + _CSAT_MEASURES + " "
             "FROM fact_ticket f WHERE {scope} AND f.csat IS NOT NULL GROUP BY ALL ORDER BY month",
             dimensions=("month",),
             measures=("responses", "average", "satisfied"),
@@ -158,9 +161,7 @@ REPORTS: dict[str, Report] = {
         Report(
             name="csat_by_owner",
             title="Customer satisfaction by owner (agent)",
-            sql="SELECT f.owner_id::VARCHAR AS owner, count(f.csat) AS responses, "
-            "round(avg(f.csat), 2) AS average, "
-            "round(count(*) FILTER (WHERE f.csat >= 4) / count(f.csat), 4) AS satisfied "
+            sql="SELECT f.owner_id::VARCHAR AS owner, " + _CSAT_MEASURES + " "
             "FROM fact_ticket f WHERE {scope} AND f.csat IS NOT NULL GROUP BY ALL ORDER BY owner",
             dimensions=("owner",),
             measures=("responses", "average", "satisfied"),

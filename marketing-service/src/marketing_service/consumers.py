@@ -51,19 +51,19 @@ CONTACT_CHANGES = Batched(on_contacts_changed)
 
 async def on_contact_deleted(session: AsyncSession, event: CloudEvent, data: Any) -> None:
     tenant_id = _tenant(event)
+    await membership.drop_contacts(session, tenant_id, [data.id])
     await projection.CONTACTS.tombstone(
         session, tenant_id=tenant_id, id=data.id, sequence=event.sequence
     )
-    await membership.drop_contacts(session, tenant_id, [data.id])
 
 
 async def on_contact_merged(
     session: AsyncSession, event: CloudEvent, data: contacts.ContactMerged
 ) -> None:
     tenant_id = _tenant(event)
+    await membership.drop_contacts(session, tenant_id, data.merged_ids)
     await projection.mark_merged(session, tenant_id, data.survivor_id, data.merged_ids)
     await touchpoints.move(session, tenant_id, data.merged_ids, data.survivor_id)
-    await membership.drop_contacts(session, tenant_id, data.merged_ids)
     await journeys.exit_contacts(session, tenant_id, data.merged_ids, reason="merged")
     await reactions.contacts_changed(session, tenant_id, [data.survivor_id])
 
@@ -83,9 +83,9 @@ async def on_contact_erased(
     session: AsyncSession, event: CloudEvent, data: contacts.ContactErased
 ) -> None:
     tenant_id = _tenant(event)
+    await membership.drop_contacts(session, tenant_id, [data.contact_id])
     await projection.erase(session, tenant_id, data.contact_id)
     await touchpoints.erase(session, tenant_id, data.contact_id)
-    await membership.drop_contacts(session, tenant_id, [data.contact_id])
     await journeys.exit_contacts(session, tenant_id, [data.contact_id], reason="erased")
 
 

@@ -1,14 +1,18 @@
 """Segments (M1): membership follows contact events, counts and previews, relative time."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from crm_chassis.orm import utcnow
+from crm_proto.events.contacts import ContactMerged
 from crm_testing.service import eventually
+from marketing_service import consumers
 from marketing_service.segments import membership
-from marketing_service.segments.models import Segment
+from marketing_service.segments.models import Segment, SegmentMember
+from sqlalchemy import delete, func, select, text
 
-from .helpers import contact_event, snapshot
+from .helpers import contact_event, event, snapshot
 
 LEADS = {"field": "lifecycle_stage", "op": "eq", "value": "lead"}
 
@@ -108,6 +112,54 @@ async def test_a_relative_rule_stops_holding_as_time_passes(
         segment = await session.get(Segment, segment_id)
         assert await membership.evaluate(session, segment, later) == (0, 1)
     assert await members(api, segment_id) == set()
+
+
+async def test_a_merge_committed_during_a_full_evaluation_is_not_undone_by_it(
+    api, tenant, publish, projected, marketing_app
+):
+    """The evaluation holds 'the duplicate entered' uncommitted while the merge runs: the
+    merge must wait for it and then take the duplicate out, not miss the row."""
+    survivor, duplicate = snapshot(tags=["race"]), snapshot(tags=["race"])
+    for c in (survivor, duplicate):
+        await publish(contact_event(tenant, c))
+        await projected(c.id)
+    segment_id = (
+        await api.post("/v1/segments", json={"name": "Race", "rule": {"tag": "race"}})
+    ).json()["id"]
+
+    async def both() -> None:
+        assert await members(api, segment_id) == {str(survivor.id), str(duplicate.id)}
+
+    await eventually(both)
+    sessions = marketing_app.state.sessions
+    async with sessions() as session, session.begin():
+        # As if the duplicate had just gained the tag: matched, not yet a member.
+        await session.execute(delete(SegmentMember).where(SegmentMember.contact_id == duplicate.id))
+    merged = ContactMerged(merge_id=uuid4(), survivor_id=survivor.id, merged_ids=[duplicate.id])
+    merge_event = event(tenant, "crm.contacts.contact.merged.v1", merged, survivor.id)
+
+    async def merge() -> None:
+        async with sessions() as session, session.begin():
+            await consumers.on_contact_merged(session, merge_event, merged)
+
+    async with sessions() as evaluation:
+        async with evaluation.begin():
+            segment = await evaluation.get(Segment, segment_id)
+            assert segment is not None
+            assert await membership.evaluate(evaluation, segment, utcnow()) == (1, 0)
+            merging = asyncio.create_task(merge())
+
+            async def merge_waits() -> None:
+                assert not merging.done()
+                async with sessions() as probe:
+                    waiting = select(func.count()).where(
+                        text("wait_event_type = 'Lock' AND datname = current_database()")
+                    ).select_from(text("pg_stat_activity"))
+                    assert await probe.scalar(waiting) >= 1
+
+            await eventually(merge_waits)
+    await merging
+    assert await members(api, segment_id) == {str(survivor.id)}
 
 
 async def test_bad_rules_are_422_and_another_tenants_segment_is_404(api, other_api):

@@ -103,6 +103,13 @@ async def evaluate(session: AsyncSession, segment: Segment, now: datetime) -> tu
 async def drop_contacts(
     session: AsyncSession, tenant_id: UUID, contact_ids: Sequence[UUID]
 ) -> None:
-    """Contacts merged away or erased leave every segment."""
+    """Contacts merged away or erased leave every segment.
+
+    Under the tenant's membership lock, like the evaluations: one running now may have
+    found the contact matching and holds its entry uncommitted; taken here first, the
+    removal waits for it and then sees (and removes) that entry, and a later evaluation
+    sees the contact gone. Callers do this first, so the lock comes before any other.
+    """
+    await repo.serialize(session, tenant_id)
     left = await repo.drop_contact(session, tenant_id, contact_ids)
     await publish(session, tenant_id, [], left)

@@ -142,22 +142,23 @@ async def test_a_merge_committed_during_a_full_evaluation_is_not_undone_by_it(
         async with sessions() as session, session.begin():
             await consumers.on_contact_merged(session, merge_event, merged)
 
-    async with sessions() as evaluation:
-        async with evaluation.begin():
-            segment = await evaluation.get(Segment, segment_id)
-            assert segment is not None
-            assert await membership.evaluate(evaluation, segment, utcnow()) == (1, 0)
-            merging = asyncio.create_task(merge())
+    async with sessions() as evaluation, evaluation.begin():
+        segment = await evaluation.get(Segment, segment_id)
+        assert segment is not None
+        assert await membership.evaluate(evaluation, segment, utcnow()) == (1, 0)
+        merging = asyncio.create_task(merge())
 
-            async def merge_waits() -> None:
-                assert not merging.done()
-                async with sessions() as probe:
-                    waiting = select(func.count()).where(
-                        text("wait_event_type = 'Lock' AND datname = current_database()")
-                    ).select_from(text("pg_stat_activity"))
-                    assert await probe.scalar(waiting) >= 1
+        async def merge_waits() -> None:
+            assert not merging.done()
+            async with sessions() as probe:
+                waiting = (
+                    select(func.count())
+                    .select_from(text("pg_locks"))
+                    .where(text("locktype = 'advisory' AND NOT granted"))
+                )
+                assert await probe.scalar(waiting) >= 1
 
-            await eventually(merge_waits)
+        await eventually(merge_waits)
     await merging
     assert await members(api, segment_id) == {str(survivor.id)}
 

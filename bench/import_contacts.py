@@ -20,7 +20,8 @@ by default, its outbox relay inside, as deployed). Then:
    as ``contacts`` (``LIKE contacts INCLUDING ALL``: its 12 indexes, 5 of them GIN, and
    its generated tsvector column); the same without indexes; and plain columns (``LIKE
    contacts``: no index, no generated column), the raw ceiling of disk and server;
-4. prints the rates and the ratios (target: batch >= 0.15 x the raw COPY).
+4. prints the rates and the ratios (targets: batch >= 0.5 x the same-shape COPY, the
+   chassis issue's, and >= 0.15 x the raw COPY, the contacts issue's first).
 
 Everything is stopped and deleted at the end, also on Ctrl-C.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import random
 import shutil
@@ -198,13 +200,10 @@ async def import_through_api(
     import httpx
     import orjson
 
-    bodies = [
-        orjson.dumps({"items": items[i : i + BATCH], "mode": "create"})
-        for i in range(0, len(items), BATCH)
-    ]
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+    queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+    for i in range(0, len(items), BATCH):
+        batch = items[i : i + BATCH]
+        queue.put_nowait((orjson.dumps({"items": batch, "mode": "create"}), len(batch)))
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(
@@ -216,16 +215,26 @@ async def import_through_api(
 
         async def worker() -> None:
             while not queue.empty():
-                body = queue.get_nowait()
+                body, size = queue.get_nowait()
                 response = await http.post("/v1/contacts/batch", content=body)
                 response.raise_for_status()
                 result = orjson.loads(response.content)
-                if result["created"] != len(orjson.loads(body)["items"]):
+                if result["created"] != size:
                     raise RuntimeError(f"not every item was created: {result['failed']} failed")
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - start
+        # The load generator shares the machine with the service and PostgreSQL: its
+        # collector walking the generated contacts (seconds of a core at 40,000 rows)
+        # would be CPU taken from what is measured. It allocates little while it sends.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            return time.perf_counter() - start
+        finally:
+            gc.enable()
+            gc.unfreeze()
 
 
 async def wait_drained(conn: object, started: float) -> float:
@@ -390,7 +399,7 @@ def report(f: Figures, args: argparse.Namespace) -> None:
     print(f"  POST /v1/contacts/batch    {f.api_seconds:7.2f} s  {api:>10,.0f} contacts/s")
     print(
         f"  COPY, same shape (indexes) {f.copy_same_shape_seconds:7.2f} s  {same:>10,.0f} rows/s"
-        f"   ratio {api / same:.2f}"
+        f"   ratio {api / same:.2f}   (target >= 0.5)"
     )
     print(
         f"  COPY, no index (tsvector)  {f.copy_no_index_seconds:7.2f} s  {no_index:>10,.0f} rows/s"
@@ -422,7 +431,10 @@ def report(f: Figures, args: argparse.Namespace) -> None:
                 "batch import", api, "contacts/s", "COPY, plain columns", raw,
                 target="ratio >= 0.15", met=api / raw >= 0.15,
             ),
-            result_row("batch import", api, "contacts/s", "COPY, same shape as contacts", same),
+            result_row(
+                "batch import", api, "contacts/s", "COPY, same shape as contacts", same,
+                target="ratio >= 0.5", met=api / same >= 0.5,
+            ),
         ]
     )  # fmt: skip
 

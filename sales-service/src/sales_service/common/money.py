@@ -8,25 +8,28 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from crm_proto.money import Money
+from crm_proto.money import MINOR_UNITS, Money
 from pydantic import AfterValidator, BaseModel, Field
 
+MINOR_UNIT_STEP = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
+"""Each currency's minor unit as a ``Decimal`` step (EUR ``0.01``, JPY ``1``)."""
 
-def _at_minor_unit(value: Money) -> Money:
-    if not value.is_rounded():
+
+def _price(value: Money) -> Money:
+    """At most the currency's minor-unit decimals (``Money.is_rounded``, the step looked up
+    rather than built per value: every price of an import goes through it), then not
+    negative."""
+    amount = value.amount
+    if amount != amount.quantize(MINOR_UNIT_STEP[value.currency]):
         raise ValueError(
             f"{value.currency} takes at most {value.minor_unit} decimals, not {value.amount}"
         )
-    return value
-
-
-def _not_negative(value: Money) -> Money:
-    if value.amount < 0:
+    if amount < 0:
         raise ValueError("must not be negative")
     return value
 
 
-Price = Annotated[Money, AfterValidator(_at_minor_unit), AfterValidator(_not_negative)]
+Price = Annotated[Money, AfterValidator(_price)]
 """A non-negative amount written with at most its currency's minor-unit decimals."""
 
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]

@@ -289,6 +289,7 @@ async def test_imported_orders_events_are_exactly_the_proto_models(api, event_ca
         "channel_level": "2-level",
         "partner_id": str(uuid4()),
         "lines": [{"name": "x", "quantity": "3", "unit_price": money("333", "JPY")}],
+        "ordered_at": "2026-03-04T05:06:07+02:00",
     }
     assert (await api.post("/v1/orders/batch", json={"items": [item]})).status_code == 200
     for type_ in ("crm.sales.order.created.v1", "crm.sales.ledger.entry_posted.v1"):
@@ -297,6 +298,7 @@ async def test_imported_orders_events_are_exactly_the_proto_models(api, event_ca
         assert model.model_dump(mode="json") == event["data"]
     order = (await event_capture.wait_for("crm.sales.order.created.v1"))["data"]
     assert order["total"] == money("999", "JPY") and order["channel_level"] == "2-level"
+    assert order["ordered_at"] == "2026-03-04T05:06:07+02:00"
 
 
 async def test_one_batch_runs_each_accounts_balance_in_order_and_its_events_say_so(

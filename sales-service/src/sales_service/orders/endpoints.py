@@ -1,7 +1,8 @@
+from typing import Any
 from uuid import UUID
 
 from crm_chassis.auth import require_scope
-from crm_chassis.batches import json_body
+from crm_chassis.batches import json_body, paused_gc
 from crm_chassis.crud import CallDep
 from crm_chassis.errors import ValidationFailed
 from crm_chassis.openapi import inline_schema
@@ -78,14 +79,22 @@ async def get_order(id: UUID, call: CallDep) -> Response:
 @router.post("/v1/orders/batch", dependencies=WRITE, openapi_extra=BATCH_BODY)
 async def import_orders(request: Request, call: CallDep) -> ImportResult:
     """Import up to 1,000 orders; idempotent by ``external_id``; one result per item."""
-    body = await json_body(request)
+    with paused_gc():
+        parsed = service.parse_batch(await request.body())
+        if parsed is None:  # something in it is invalid: each item (or the body) answered
+            parsed = service.parse_items(await _items(request))
+        return ImportResult(data=await service.import_batch(call, parsed))
+
+
+async def _items(request: Request) -> list[Any]:
+    body = await json_body(request)  # a 400 problem when it is not JSON
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise ValidationFailed(
             'The body is {"items": [...]}',
             errors=[{"field": "items", "message": "must be a list of orders"}],
         )
-    return ImportResult(data=await service.import_batch(call, items))
+    return items
 
 
 @router.get("/v1/ledgers/{account_id:uuid}", dependencies=READ)

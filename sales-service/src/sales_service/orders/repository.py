@@ -15,7 +15,8 @@ from sales_service.orders.models import Order
 @dataclass(slots=True)
 class ImportRow:
     """One imported order as :meth:`OrderRepository.import_new` writes it, with the id of
-    the ledger entry of its debit; ``total`` is at the currency's minor unit."""
+    the ledger entry of its debit; ``total`` is at the currency's minor unit (its lines go
+    beside the rows, as one JSON array for the whole batch)."""
 
     id: UUID
     entry_id: UUID
@@ -26,7 +27,6 @@ class ImportRow:
     total: Decimal
     currency: str
     ordered_at: datetime | None
-    lines: str  # JSON
 
 
 # One round trip for a whole batch: the new orders (a known external id, even one a
@@ -37,11 +37,12 @@ class ImportRow:
 # Orders are written in external-id order for the same reason as the balances.
 IMPORT = """
 WITH item AS (
-    SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[],
-                         $7::uuid[], $8::numeric[], $9::text[], $10::timestamptz[],
-                         $11::jsonb[])
-        WITH ORDINALITY AS t(id, entry_id, external_id, account_id, channel_level,
-                             partner_id, total, currency, ordered_at, lines, n)
+    SELECT * FROM ROWS FROM (
+        unnest($2::uuid[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::uuid[]),
+        unnest($6::text[]), unnest($7::uuid[]), unnest($8::numeric[]), unnest($9::text[]),
+        unnest($10::timestamptz[]), jsonb_array_elements($11::jsonb)
+    ) WITH ORDINALITY AS t(id, entry_id, external_id, account_id, channel_level,
+                           partner_id, total, currency, ordered_at, lines, n)
 ), created AS (
     INSERT INTO orders (id, tenant_id, version, created_at, updated_at, account_id,
                         external_id, source, channel_level, partner_id, total_amount,
@@ -84,18 +85,31 @@ class OrderRepository(TenantRepository[Order]):
     label = "order"
     sortable = {"created_at": Order.created_at, "ordered_at": Order.ordered_at}
 
-    async def import_new(self, rows: list[ImportRow], now: datetime) -> dict[UUID, Decimal]:
+    async def import_new(
+        self, rows: list[ImportRow], lines: bytes, now: datetime
+    ) -> dict[UUID, Decimal]:
         """Write the orders of ``rows`` whose external id is new, with their debits on
-        the ledger, in the session's transaction; the balance after each created order's
+        the ledger, in the session's transaction; ``lines`` is the JSON array of each
+        row's lines, in the order of ``rows``. The balance after each created order's
         entry, by order id (the rows missing from it were there already)."""
         if not rows:
             return {}
         conn = await raw_connection(self.session)
-        columns: list[list[Any]] = [[] for _ in range(10)]
-        for row in rows:
-            for column, value in zip(columns, _values(row), strict=True):
-                column.append(value)
-        result = await conn.fetch(IMPORT, self.tenant_id, *columns, now)
+        result = await conn.fetch(
+            IMPORT,
+            self.tenant_id,
+            [r.id for r in rows],
+            [r.entry_id for r in rows],
+            [r.external_id for r in rows],
+            [r.account_id for r in rows],
+            [r.channel_level for r in rows],
+            [r.partner_id for r in rows],
+            [r.total for r in rows],
+            [r.currency for r in rows],
+            [r.ordered_at for r in rows],
+            lines.decode(),
+            now,
+        )
         return {r["order_id"]: r["balance"] for r in result}
 
     async def ids_by_external(self, external_ids: list[str]) -> dict[str, Any]:
@@ -104,18 +118,3 @@ class OrderRepository(TenantRepository[Order]):
         conn = await raw_connection(self.session)
         found = await conn.fetch(BY_EXTERNAL_ID, self.tenant_id, external_ids)
         return {r["external_id"]: r["id"] for r in found}
-
-
-def _values(row: ImportRow) -> tuple[Any, ...]:
-    return (
-        row.id,
-        row.entry_id,
-        row.external_id,
-        row.account_id,
-        row.channel_level,
-        row.partner_id,
-        row.total,
-        row.currency,
-        row.ordered_at,
-        row.lines,
-    )

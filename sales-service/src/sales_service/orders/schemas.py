@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sales_service.common.money import Price, Quantity
 
 ChannelLevel = Literal["direct", "1-level", "2-level", "3-level"]
+MAX_BATCH = 1000
 
 
 class OrderLineIn(Strict):
@@ -39,6 +40,13 @@ class OrderImportItem(Strict):
         if self.channel_level != "direct" and self.partner_id is None:
             raise ValueError("an indirect order names its partner_id")
         return self
+
+
+class OrderBatch(BaseModel):
+    """An import's body, ``{"items": [...]}`` (other keys ignored), as it is validated in
+    one pass when every item in it is valid."""
+
+    items: list[OrderImportItem] = Field(max_length=MAX_BATCH)
 
 
 class OrderRead(EntityRead):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from crm_chassis.batches import paused_gc
+import orjson
 from crm_chassis.crud import Call, View
 from crm_chassis.errors import NotFound, ValidationFailed
 from crm_chassis.money import canonical
@@ -17,16 +17,18 @@ from crm_chassis.outbox import emit
 from crm_chassis.outbox_bulk import BulkEvents, copy_events, fast_id
 from crm_chassis.resources import errors_of
 from crm_proto.events import sales
-from crm_proto.money import MINOR_UNITS
 from pydantic import TypeAdapter, ValidationError
 
 from sales_service.common.events import SOURCE, about
+from sales_service.common.money import MINOR_UNIT_STEP
 from sales_service.orders import ledger
 from sales_service.orders.models import LedgerEntry, Order
 from sales_service.orders.repository import ImportRow, OrderRepository
 from sales_service.orders.schemas import (
+    MAX_BATCH,
     ItemResult,
     LedgerEntryIn,
+    OrderBatch,
     OrderImportItem,
     OrderLineIn,
     OrderRead,
@@ -34,7 +36,6 @@ from sales_service.orders.schemas import (
 from sales_service.quotes.totals import ROUNDING
 
 VIEW = View("order", OrderRead, path="/v1/orders")
-MAX_BATCH = 1000
 
 
 def created_event(order: Order) -> Any:
@@ -69,55 +70,60 @@ async def place(call: Call, order: Order) -> Order:
     return order
 
 
-_ITEMS = TypeAdapter(list[OrderImportItem])
-_LINES = TypeAdapter(list[OrderLineIn])
-MINOR_UNIT_STEP = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
+_LINES = TypeAdapter(list[list[OrderLineIn]])
 ZERO_AT = {code: format(Decimal(0).quantize(step), "f") for code, step in MINOR_UNIT_STEP.items()}
 
+Parsed = tuple[OrderImportItem | None, list[dict[str, str]] | None]
+"""An item of a batch: the order, or its errors."""
 
-def _parse(raw: Any) -> tuple[OrderImportItem | None, list[dict[str, str]] | None]:
+
+def parse_batch(body: bytes) -> list[Parsed] | None:
+    """Every item of an import's body when the whole body is valid (the common case):
+    validated straight from its bytes in one pass; None when anything in it is not
+    (:func:`parse_items` then answers each item, or the body, on its own)."""
     try:
-        return OrderImportItem.model_validate(raw), None
-    except ValidationError as exc:
-        return None, errors_of(exc)
-
-
-def _parse_all(raw_items: list[Any]) -> list[tuple[OrderImportItem | None, Any]]:
-    """Every item parsed: the whole list in one validation when it is valid (the common
-    case), item by item (for their own errors) when it is not."""
-    try:
-        return [(item, None) for item in _ITEMS.validate_python(raw_items)]
+        return [(item, None) for item in OrderBatch.model_validate_json(body).items]
     except ValidationError:
-        return [_parse(raw) for raw in raw_items]
+        return None
 
 
-async def import_batch(call: Call, raw_items: list[Any]) -> list[ItemResult]:
-    """Up to 1,000 orders in one transaction, each answered on its own: ``created``,
-    ``existing`` (its external id was imported before, or by a concurrent batch) or
-    ``invalid`` (with errors). The orders, the balances they move and their ledger entries
-    go in with one statement (``OrderRepository.import_new``), their events with one COPY."""
+def parse_items(raw_items: list[Any]) -> list[Parsed]:
+    """Each item of a batch (the parsed JSON of its ``items``) validated on its own, for
+    its own errors, as JSON, as :func:`parse_batch` validates it (a JSON number is not an
+    amount)."""
     if len(raw_items) > MAX_BATCH:
         raise ValidationFailed(
             f"A batch takes at most {MAX_BATCH} orders",
             errors=[{"field": "items", "message": f"at most {MAX_BATCH}"}],
         )
-    with paused_gc():
-        return await _import(call, raw_items)
+    return [_parse(orjson.dumps(raw)) for raw in raw_items]
 
 
-async def _import(call: Call, raw_items: list[Any]) -> list[ItemResult]:
+def _parse(raw: bytes) -> Parsed:
+    try:
+        return OrderImportItem.model_validate_json(raw), None
+    except ValidationError as exc:
+        return None, errors_of(exc)
+
+
+async def import_batch(call: Call, parsed: list[Parsed]) -> list[ItemResult]:
+    """Up to 1,000 orders in one transaction, each answered on its own: ``created``,
+    ``existing`` (its external id was imported before, or by a concurrent batch) or
+    ``invalid`` (with errors). The orders, the balances they move and their ledger entries
+    go in with one statement (``OrderRepository.import_new``), their events with one COPY."""
     results: list[ItemResult] = []
     valid: dict[str, tuple[int, OrderImportItem]] = {}
-    for index, (item, errors) in enumerate(_parse_all(raw_items)):
+    for index, (item, errors) in enumerate(parsed):
         if item is None or item.external_id in valid:
             errors = errors or [{"field": "external_id", "message": "twice in this batch"}]
             results.append(ItemResult(index=index, status="invalid", errors=errors))
             continue
         valid[item.external_id] = (index, item)
     now = utcnow()
-    rows = [_row(item) for _, item in valid.values()]
+    items = [item for _, item in valid.values()]
+    rows = [_row(item) for item in items]
     repo = OrderRepository(call.session, call.actor)
-    balances = await repo.import_new(rows, now)
+    balances = await repo.import_new(rows, _LINES.dump_json([i.lines for i in items]), now)
     created = [row for row in rows if row.id in balances]
     earlier = await repo.ids_by_external([r.external_id for r in rows if r.id not in balances])
     for (index, _), row in zip(valid.values(), rows, strict=True):
@@ -152,12 +158,18 @@ def _row(item: OrderImportItem) -> ImportRow:
         total=total,
         currency=item.currency,
         ordered_at=item.ordered_at,
-        lines=_LINES.dump_json(item.lines).decode(),
     )
 
 
-def _money_json(amount: Decimal, currency: str) -> dict[str, str]:
-    return {"amount": format(canonical(amount, currency), "f"), "currency": currency}
+def _amount_text(amount: Decimal, currency: str) -> str:
+    """``amount`` as the proto ``Money`` of it dumps (``canonical``): quantized to the
+    minor unit when that is exact (an imported total or a balance of them), as is."""
+    at_minor_unit = amount.quantize(MINOR_UNIT_STEP[currency])
+    return format(at_minor_unit if at_minor_unit == amount else canonical(amount, currency), "f")
+
+
+def _utc_text(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 def _events(
@@ -165,15 +177,18 @@ def _events(
 ) -> BulkEvents:
     """Each created order's ``order.created`` and its debit's ``ledger.entry_posted``,
     through the bulk path (no pydantic per event: the dicts are shaped as the proto models
-    dump, which a test holds them to)."""
+    dump, which a test holds them to; ids and times as the strings they dump to)."""
     bulk = BulkEvents(source=SOURCE.source, tenant_id=call.tenant_id, time=now)
+    now_text = _utc_text(now)
     for row in created:
-        total = {"amount": format(row.total, "f"), "currency": row.currency}  # at minor unit
+        order_id, account_id, currency = str(row.id), str(row.account_id), row.currency
+        total = {"amount": format(row.total, "f"), "currency": currency}  # at minor unit
+        ordered_at = now_text if row.ordered_at is None else _utc_text(row.ordered_at)
         bulk.add(
             "crm.sales.order.created.v1",
             {
-                "order_id": str(row.id),
-                "account_id": str(row.account_id),
+                "order_id": order_id,
+                "account_id": account_id,
                 "deal_id": None,
                 "quote_id": None,
                 "external_id": row.external_id,
@@ -181,24 +196,27 @@ def _events(
                 "channel_level": row.channel_level,
                 "partner_id": str(row.partner_id) if row.partner_id else None,
                 "total": total,
-                "ordered_at": (row.ordered_at or now).isoformat().replace("+00:00", "Z"),
+                "ordered_at": ordered_at,
             },
-            subject=row.id,
+            subject=order_id,
             sequence=1,
         )
         bulk.add(
             "crm.sales.ledger.entry_posted.v1",
             {
                 "entry_id": str(row.entry_id),
-                "account_id": str(row.account_id),
+                "account_id": account_id,
                 "kind": "order",
                 "debit": total,
-                "credit": {"amount": ZERO_AT[row.currency], "currency": row.currency},
-                "balance": _money_json(balances[row.id], row.currency),
-                "order_id": str(row.id),
+                "credit": {"amount": ZERO_AT[currency], "currency": currency},
+                "balance": {
+                    "amount": _amount_text(balances[row.id], currency),
+                    "currency": currency,
+                },
+                "order_id": order_id,
                 "corrects_id": None,
             },
-            subject=row.account_id,
+            subject=account_id,
         )
     return bulk
 

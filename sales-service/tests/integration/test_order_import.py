@@ -111,3 +111,18 @@ async def test_an_import_ignores_other_keys_of_the_body_and_strips_its_text(api)
     assert order["total"] == money("1.00") and order["source"] == "import"
     empty = await api.post("/v1/orders/batch", json={"items": []})
     assert empty.status_code == 200 and empty.json() == {"data": []}
+
+
+async def test_an_order_whose_total_does_not_fit_an_amount_is_invalid_on_its_own(api):
+    account = str(uuid4())
+    huge = _line("999999999999999.99", "99999999")  # each valid, their product is not
+    items = [_order("fits", account), _order("too-big", account, huge, huge)]
+    items.append(_order("at-the-edge", account, _line("999999999999.99", "1000")))  # 15 digits
+    response = await api.post("/v1/orders/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["data"]
+    assert [r["status"] for r in results] == ["created", "invalid", "created"]
+    (error,) = results[1]["errors"]
+    assert error["field"] == "lines" and "15 digits" in error["message"], error
+    balances = (await api.get(f"/v1/ledgers/{account}")).json()["balances"]
+    assert balances == {"EUR": "999999999999991.0000"}

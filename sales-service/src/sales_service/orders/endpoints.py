@@ -76,14 +76,21 @@ async def get_order(id: UUID, call: CallDep) -> Response:
     return service.VIEW.one(call.actor, await OrderRepository(call.session, call.actor).require(id))
 
 
-@router.post("/v1/orders/batch", dependencies=WRITE, openapi_extra=BATCH_BODY)
-async def import_orders(request: Request, call: CallDep) -> ImportResult:
+@router.post(
+    "/v1/orders/batch",
+    dependencies=WRITE,
+    openapi_extra=BATCH_BODY,
+    responses={200: {"model": ImportResult}},
+)
+async def import_orders(request: Request, call: CallDep) -> Response:
     """Import up to 1,000 orders; idempotent by ``external_id``; one result per item."""
     with paused_gc():
         parsed = service.parse_batch(await request.body())
         if parsed is None:  # something in it is invalid: each item (or the body) answered
             parsed = service.parse_items(await _items(request))
-        return ImportResult(data=await service.import_batch(call, parsed))
+        result = ImportResult(data=await service.import_batch(call, parsed))
+    # Dumped as it is (built from validated values), not validated again as a return value.
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 async def _items(request: Request) -> list[Any]:

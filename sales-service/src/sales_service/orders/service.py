@@ -17,6 +17,7 @@ from crm_chassis.outbox import emit
 from crm_chassis.outbox_bulk import BulkEvents, copy_events, fast_id
 from crm_chassis.resources import errors_of
 from crm_proto.events import sales
+from crm_proto.money import MAX_INTEGER_DIGITS
 from pydantic import TypeAdapter, ValidationError
 
 from sales_service.common.events import SOURCE, about
@@ -71,6 +72,7 @@ async def place(call: Call, order: Order) -> Order:
 
 
 _LINES = TypeAdapter(list[list[OrderLineIn]])
+ZERO, AMOUNT_LIMIT = Decimal(0), Decimal(10) ** MAX_INTEGER_DIGITS
 ZERO_AT = {code: format(Decimal(0).quantize(step), "f") for code, step in MINOR_UNIT_STEP.items()}
 
 Parsed = tuple[OrderImportItem | None, list[dict[str, str]] | None]
@@ -112,22 +114,28 @@ async def import_batch(call: Call, parsed: list[Parsed]) -> list[ItemResult]:
     ``invalid`` (with errors). The orders, the balances they move and their ledger entries
     go in with one statement (``OrderRepository.import_new``), their events with one COPY."""
     results: list[ItemResult] = []
-    valid: dict[str, tuple[int, OrderImportItem]] = {}
+    valid: dict[str, tuple[int, OrderImportItem, ImportRow]] = {}
     for index, (item, errors) in enumerate(parsed):
-        if item is None or item.external_id in valid:
-            errors = errors or [{"field": "external_id", "message": "twice in this batch"}]
+        if item is not None and item.external_id in valid:
+            item, errors = None, [{"field": "external_id", "message": "twice in this batch"}]
+        row = None
+        if item is not None:
+            row, errors = _row(item)
+        if item is None or row is None:
             results.append(ItemResult(index=index, status="invalid", errors=errors))
             continue
-        valid[item.external_id] = (index, item)
+        valid[row.external_id] = (index, item, row)
     now = utcnow()
-    items = [item for _, item in valid.values()]
-    rows = [_row(item) for item in items]
+    rows = [row for _, _, row in valid.values()]
+    lines = _LINES.dump_json([item.lines for _, item, _ in valid.values()])
     repo = OrderRepository(call.session, call.actor)
-    balances = await repo.import_new(rows, _LINES.dump_json([i.lines for i in items]), now)
-    created = [row for row in rows if row.id in balances]
-    earlier = await repo.ids_by_external([r.external_id for r in rows if r.id not in balances])
-    for (index, _), row in zip(valid.values(), rows, strict=True):
-        new = row.id in balances
+    balances = await repo.import_new(rows, lines, now)
+    created = [(row, b) for row, b in zip(rows, balances, strict=True) if b is not None]
+    earlier = await repo.ids_by_external(
+        [row.external_id for row, b in zip(rows, balances, strict=True) if b is None]
+    )
+    for (index, _, row), balance in zip(valid.values(), balances, strict=True):
+        new = balance is not None
         results.append(
             ItemResult(
                 index=index,
@@ -136,18 +144,22 @@ async def import_batch(call: Call, parsed: list[Parsed]) -> list[ItemResult]:
                 external_id=row.external_id,
             )
         )
-    await copy_events(call.session, _events(call, created, balances, now))
+    await copy_events(call.session, _events(call, created, now))
     return sorted(results, key=lambda r: r.index)
 
 
-def _row(item: OrderImportItem) -> ImportRow:
-    """The order ``item`` makes: its total is the sum of its lines, each rounded to the
-    currency's minor unit (as ``quotes.totals.rounded``, in plain ``Decimal``)."""
+def _row(item: OrderImportItem) -> tuple[ImportRow | None, list[dict[str, str]] | None]:
+    """The order ``item`` makes, or why it cannot: its total is the sum of its lines, each
+    rounded to the currency's minor unit (as ``quotes.totals.rounded``, in plain
+    ``Decimal``), and must fit an amount (each line's price and quantity do, their products
+    and sum may not)."""
     cent = MINOR_UNIT_STEP[item.currency]
-    total = sum(
-        ((line.unit_price.amount * line.quantity).quantize(cent, ROUNDING) for line in item.lines),
-        Decimal(0),
-    ).quantize(cent)
+    total = ZERO
+    for line in item.lines:  # at the minor unit, as each term is
+        total += (line.unit_price.amount * line.quantity).quantize(cent, ROUNDING)
+    if total >= AMOUNT_LIMIT:
+        message = f"the total {total} has more than {MAX_INTEGER_DIGITS} digits before the point"
+        return None, [{"field": "lines", "message": message}]
     return ImportRow(
         id=fast_id(),
         entry_id=fast_id(),
@@ -155,10 +167,10 @@ def _row(item: OrderImportItem) -> ImportRow:
         account_id=item.account_id,
         channel_level=item.channel_level,
         partner_id=item.partner_id,
-        total=total,
+        total=format(total, "f"),
         currency=item.currency,
         ordered_at=item.ordered_at,
-    )
+    ), None
 
 
 def _amount_text(amount: Decimal, currency: str) -> str:
@@ -172,17 +184,15 @@ def _utc_text(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-def _events(
-    call: Call, created: list[ImportRow], balances: dict[UUID, Decimal], now: datetime
-) -> BulkEvents:
+def _events(call: Call, created: list[tuple[ImportRow, Decimal]], now: datetime) -> BulkEvents:
     """Each created order's ``order.created`` and its debit's ``ledger.entry_posted``,
     through the bulk path (no pydantic per event: the dicts are shaped as the proto models
     dump, which a test holds them to; ids and times as the strings they dump to)."""
     bulk = BulkEvents(source=SOURCE.source, tenant_id=call.tenant_id, time=now)
     now_text = _utc_text(now)
-    for row in created:
+    for row, balance in created:
         order_id, account_id, currency = str(row.id), str(row.account_id), row.currency
-        total = {"amount": format(row.total, "f"), "currency": currency}  # at minor unit
+        total = {"amount": row.total, "currency": currency}  # at minor unit
         ordered_at = now_text if row.ordered_at is None else _utc_text(row.ordered_at)
         bulk.add(
             "crm.sales.order.created.v1",
@@ -210,7 +220,7 @@ def _events(
                 "debit": total,
                 "credit": {"amount": ZERO_AT[currency], "currency": currency},
                 "balance": {
-                    "amount": _amount_text(balances[row.id], currency),
+                    "amount": _amount_text(balance, currency),
                     "currency": currency,
                 },
                 "order_id": order_id,

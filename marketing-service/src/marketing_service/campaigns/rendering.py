@@ -8,9 +8,11 @@ recipient) and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
 
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy, default
 from email.utils import parseaddr
 from functools import cache
 from typing import Any
@@ -49,6 +51,50 @@ class Links:
             f"{self.base_url}/v1/unsubscribe/{self.token('unsubscribe', payload)}",
             f"{self.base_url}/v1/preferences/{self.token('preferences', payload)}",
         )
+
+
+_VERBATIM = re.compile(r"[\x20-\x7e]{0,900}")
+"""A header value kept as given: printable ASCII on one line, short of SMTP's limit."""
+
+
+class _Verbatim(str):
+    """A header written as it was given, unfolded (an email header object: ``name`` and
+    ``fold``)."""
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> _Verbatim:
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+class _Policy(EmailPolicy):
+    """email's default policy, except that a header value of printable ASCII is kept as
+    given rather than parsed into a header object and refolded when the message is
+    written: that is most of the cost of building a message, and folding a long URL
+    (``List-Unsubscribe``'s) at 78 characters turns it into encoded words, which a
+    structured header may not hold (RFC 2047 section 5). Other values (non-ASCII names
+    and subjects) are parsed and encoded as usual; CR or LF in a value is refused."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        if type(value) is str and _VERBATIM.fullmatch(value):
+            return (name, _Verbatim(name, value))
+        return super().header_store_parse(name, value)
+
+    def header_max_count(self, name: str) -> int | None:
+        return _max_count(name.lower())
+
+
+@cache
+def _max_count(name: str) -> int | None:
+    return default.header_max_count(name)
+
+
+POLICY = _Policy()
 
 
 @cache
@@ -92,7 +138,7 @@ def render(
         "preferences_url": preferences_url,
     }
     subject = " ".join(compiled(content.subject, False).render(context).split())
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = to.contact["email"]
     message["Subject"] = subject
@@ -100,14 +146,36 @@ def render(
     message["Message-ID"] = f"<{to.message_id}@{domain}>"
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["MIME-Version"] = "1.0"
     text = compiled(content.text, False).render(context) if content.text else None
     html = compiled(content.html, True).render(context) if content.html else None
     if html is not None:
         html = _tracked(html, to, links)
-    message.set_content(text if text is not None else _plain(html or ""))
-    if html is not None:
-        message.add_alternative(html, subtype="html")
+    plain = text if text is not None else _plain(html or "")
+    if html is None:
+        _set_text(message, plain, "plain")
+    else:
+        message["Content-Type"] = f'multipart/alternative; boundary="=_{to.message_id.hex}"'
+        for body, subtype in ((plain, "plain"), (html, "html")):
+            part = EmailMessage(policy=POLICY)
+            _set_text(part, body, subtype)
+            message.attach(part)
     return Outgoing(to=to.contact["email"], message=message)
+
+
+def _set_text(part: EmailMessage, body: str, subtype: str) -> None:
+    """A text part in UTF-8: as it is when it is ASCII in lines SMTP carries (at most 998
+    characters, RFC 5322 2.1.1), else quoted-printable."""
+    if not body.endswith("\n"):
+        body += "\n"
+    if body.isascii() and all(len(line) <= 998 for line in body.splitlines()):
+        encoding, payload = "7bit", body
+    else:
+        encoding = "quoted-printable"
+        payload = binascii.b2a_qp(body.encode(), istext=True).decode("ascii")
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)
 
 
 def _tracked(html: str, to: Addressee, links: Links) -> str:

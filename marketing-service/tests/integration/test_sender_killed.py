@@ -137,9 +137,16 @@ async def test_a_sender_killed_mid_campaign_resumes_and_nobody_gets_a_second_cop
 
             await eventually(sent, within=60, interval=0.2)
             stats = (await api.get(f"/v1/campaigns/{campaign_id}/stats")).json()
+            # Sends the killed run decided but had not recorded yet are recorded by the
+            # next: one touch per recipient, none lost, none twice.
+            touches = {}
+            for contact in contacts:
+                page = (await api.get(f"/v1/contacts/{contact.id}/touchpoints")).json()["data"]
+                touches[contact.id] = [t["campaign_id"] for t in page if t["kind"] == "email_sent"]
     finally:
         service.stop()
     copies = Counter(str(m["To"]) for m in smtp_sink.messages)
     assert set(copies) == {c.email for c in contacts}
     assert set(copies.values()) == {1}, [a for a, n in copies.items() if n > 1]
     assert stats["recipients"] == {"sent": RECIPIENTS}
+    assert touches == {c.id: [campaign_id] for c in contacts}

@@ -47,6 +47,10 @@ class Recipient(Base):
     ``status``: held (A/B rest, waiting for the winner), pending, sending (claimed by a
     sender, not handed over), sent, skipped (consent refused at send time), bounced,
     complained, failed (gave up after transient failures).
+
+    ``unrecorded``: set with ``sent`` when the send is decided, holding what its touchpoint
+    and ``email.sent`` event need (the subject, the address); cleared when they are
+    written, a batch at a time (by the run that sent it, or the next one after a crash).
     """
 
     __tablename__ = "campaign_recipients"
@@ -63,9 +67,15 @@ class Recipient(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     clicked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unrecorded: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
     __table_args__ = (
         Index("uq_campaign_recipients_contact", "campaign_id", "contact_id", unique=True),
+        Index(
+            "ix_campaign_recipients_unrecorded",
+            "campaign_id",
+            postgresql_where=sql("unrecorded IS NOT NULL"),
+        ),
         Index("ix_campaign_recipients_status", "campaign_id", "status"),
         Index("ix_campaign_recipients_tenant_contact", "tenant_id", "contact_id"),
     )

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    String,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from marketing_service.campaigns.models import Campaign
 from marketing_service.campaigns.models import Recipient as R
+from marketing_service.consent import repository as consent
 from marketing_service.contacts.models import ListMember
 from marketing_service.contacts.models import ProjectedContact as C
 from marketing_service.contacts.projection import live
@@ -110,20 +126,140 @@ async def claim(session: AsyncSession, campaign_id: UUID, n: int, lease: timedel
         .cte("claimed")
     )
     stmt = select(
-        claimed, C.email, C.first_name, C.last_name, C.title, C.company, C.city, C.country, C.custom
+        claimed,
+        C.email,
+        C.first_name,
+        C.last_name,
+        C.title,
+        C.company,
+        C.city,
+        C.country,
+        C.custom,
+        consent.row_version().label("version"),
     ).join(C, and_(C.tenant_id == claimed.c.tenant_id, C.id == claimed.c.contact_id))
     return list((await session.execute(stmt)).all())
 
 
-async def mark_sent(session: AsyncSession, recipient_id: UUID) -> bool:
+@dataclass(frozen=True)
+class Decision:
+    """A send to decide: the recipient, the version of its contact's row its consent was
+    checked (and its message rendered) at, and what its touchpoint and event will say."""
+
+    recipient_id: UUID
+    contact_id: UUID
+    version: str
+    subject: str
+    to: str
+
+
+def _unrecorded(subject: Any, to: Any) -> Any:
+    return func.jsonb_build_object("subject", subject, "to", to)
+
+
+def _decide_statement() -> Any:
+    """The statement of :func:`mark_sent_unchanged`, built once (a batch's values are its
+    array parameters)."""
+    table: Any = R.__table__
+    batch = func.unnest(
+        bindparam("ids", type_=ARRAY(Uuid)),
+        bindparam("contacts", type_=ARRAY(Uuid)),
+        bindparam("versions", type_=ARRAY(Text)),
+        bindparam("subjects", type_=ARRAY(Text)),
+        bindparam("addresses", type_=ARRAY(Text)),
+    ).table_valued("id", "contact_id", "version", "subject", "address")
+    b = batch.render_derived()
+    still = consent.unchanged_and_unsuppressed(
+        table.c.tenant_id,
+        b.c.contact_id,
+        b.c.version,
+        bindparam("channel", type_=String),
+        bindparam("purpose", type_=String),
+    )
+    return (
+        update(table)
+        .where(table.c.id == b.c.id, table.c.status == SENDING, still)
+        .values(
+            status=SENT,
+            sent_at=func.now(),
+            claimed_until=null(),
+            unrecorded=_unrecorded(b.c.subject, b.c.address),
+        )
+        .returning(table.c.id)
+    )
+
+
+_DECIDE = _decide_statement()
+
+
+async def mark_sent_unchanged(
+    conn: AsyncConnection, decisions: Sequence[Decision], channel: str, purpose: str
+) -> set[UUID]:
+    """Decide sends in one statement (on an autocommit connection: one round trip, its
+    own commit): each recipient still in ``sending`` whose contact's row is still at the
+    version checked, with no suppression since, becomes sent (and unrecorded). The ids
+    that did; the others need the full check."""
+    if not decisions:
+        return set()
+    params = {
+        "ids": [d.recipient_id for d in decisions],
+        "contacts": [d.contact_id for d in decisions],
+        "versions": [d.version for d in decisions],
+        "subjects": [d.subject for d in decisions],
+        "addresses": [d.to for d in decisions],
+        "channel": channel,
+        "purpose": purpose,
+    }
+    return set((await conn.execute(_DECIDE, params)).scalars())
+
+
+async def mark_sent(session: AsyncSession, decision: Decision) -> bool:
     """The send is decided: only the claim holder's row in ``sending`` becomes sent."""
     result = await session.execute(
         update(R)
-        .where(R.id == recipient_id, R.status == SENDING)
-        .values(status=SENT, sent_at=func.now(), claimed_until=None)
+        .where(R.id == decision.recipient_id, R.status == SENDING)
+        .values(
+            status=SENT,
+            sent_at=func.now(),
+            claimed_until=None,
+            unrecorded=_unrecorded(literal(decision.subject), literal(decision.to)),
+        )
         .returning(R.id)
     )
     return result.first() is not None
+
+
+async def take_unrecorded(
+    session: AsyncSession, campaign_id: UUID, *, wait: bool = False
+) -> list[Any]:
+    """The campaign's sent recipients whose touchpoint and event are not yet written,
+    unmarked (the caller writes them in the same transaction): (id, tenant_id,
+    contact_id, sent_at, unrecorded). Rows another transaction is recording are skipped,
+    unless ``wait``."""
+    due = (
+        select(R.id, R.unrecorded)
+        .where(R.campaign_id == campaign_id, R.unrecorded.is_not(None))
+        .with_for_update(skip_locked=not wait)
+        .cte("due")
+    )
+    stmt = (
+        update(R)
+        .where(R.id == due.c.id)
+        .values(unrecorded=null())  # SQL NULL, not JSON null
+        .returning(R.id, R.tenant_id, R.contact_id, R.sent_at, due.c.unrecorded)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def mark_many(
+    session: AsyncSession, outcomes: Sequence[tuple[UUID, str, str | None]]
+) -> None:
+    """(recipient, status, reason) for many recipients at once, claims released."""
+    if outcomes:
+        rows = [
+            {"id": i, "status": status, "reason": reason, "claimed_until": None}
+            for i, status, reason in outcomes
+        ]
+        await session.execute(update(R), rows)
 
 
 async def mark(

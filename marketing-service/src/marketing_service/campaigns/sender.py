@@ -10,18 +10,29 @@
 - ``campaign.pick_winner``: after an A/B test's wait, the best variant by open or click
   rate goes to the held rest of the audience.
 
-Per recipient: claimed (``sending``), consent checked and the send recorded (``sent``,
-touchpoint, ``email.sent``) in one transaction that the email channel runs just before
-the message's final dot (see :mod:`marketing_service.delivery.email`), so a crash at any
-point sends nobody a second copy. A refusal (consent, unsubscribe, do-not-contact) is
-``skipped``; a 5xx answer a bounce (suppressed from then on); a 4xx a retry with backoff.
+Per batch of recipients: claimed (``sending``), their consent checked in one query (the
+refused ones ``skipped``), each remembering the version of its contact's row it was read
+at. Their messages go over ``CONNECTIONS`` SMTP connections; each send is decided just
+before its message's final dot (see :mod:`marketing_service.delivery.email`) by one
+autocommit statement that makes it ``sent`` only if the claim is still this run's, the
+contact's row is still at that version and no suppression came since (the decisions of
+the connections waiting at that moment share the statement); anything else gets the full
+check with the contact's row held. So a crash at any point sends nobody a second copy,
+and a consent change, unsubscribe, bounce or complaint that commits before a send's
+decision stops it. A sent recipient is marked ``unrecorded`` until its touchpoint and
+``email.sent`` are written, a batch at a time (after a crash, by the next run). A 5xx
+answer is a bounce (suppressed from then on); a 4xx a retry with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -30,17 +41,18 @@ from crm_chassis import jobs
 from crm_chassis.jobs import Job, JobHandler
 from crm_chassis.mail import MailRejected
 from crm_chassis.orm import utcnow
-from crm_chassis.outbox import emit
+from crm_chassis.outbox import emit, emit_many
 from crm_proto.events.activity import EmailSent
 from crm_proto.events.marketing import CampaignCompleted, CampaignWinnerPicked, EmailBounced
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from marketing_service.campaigns import abtest, recipients
 from marketing_service.campaigns.models import Campaign
 from marketing_service.campaigns.rendering import Addressee, Content, Links, contact_context, render
 from marketing_service.consent import service as consent
-from marketing_service.delivery.channel import Channel
+from marketing_service.contacts import projection
+from marketing_service.delivery.channel import Channel, ChannelSession
 from marketing_service.delivery.email import EmailChannel
 from marketing_service.events import SOURCE
 from marketing_service.settings import MarketingSettings
@@ -115,12 +127,85 @@ def _content(campaign: Campaign, variant: str | None) -> Content:
     return Content(campaign.subject, campaign.html, campaign.text)
 
 
+CONNECTIONS = 8
+"""How many SMTP connections one sender run sends over at once."""
+
+
+class _Pace:
+    """The campaign's rate, shared by a run's connections: each send takes the next slot
+    (after an idle spell, up to a second's worth may go at once)."""
+
+    def __init__(self, per_second: int) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self.next_at = time.monotonic()
+
+    async def turn(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        at = max(self.next_at, now - 1.0)
+        self.next_at = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+class _Decisions:
+    """The statements that decide sends, on one autocommit connection of the run's: the
+    sends of every connection waiting at their end of data at that moment are decided by
+    one statement (one round trip, one commit; each row decided on its own)."""
+
+    def __init__(self, engine: AsyncEngine, campaign: Campaign) -> None:
+        self.engine = engine
+        self.channel, self.purpose = campaign.channel, campaign.purpose
+        self.waiting: list[tuple[recipients.Decision, asyncio.Future[bool]]] = []
+        self.wake = asyncio.Event()
+
+    async def decide(self, decision: recipients.Decision) -> bool:
+        """Whether the send was decided (sent); if not, it needs the full check."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((decision, future))
+        self.wake.set()
+        return await future
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[_Decisions]:
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            task = asyncio.create_task(self._run(conn))
+            try:
+                yield self
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _run(self, conn: AsyncConnection) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.waiting:
+                taken, self.waiting = self.waiting, []
+                try:
+                    done = await recipients.mark_sent_unchanged(
+                        conn, [d for d, _ in taken], self.channel, self.purpose
+                    )
+                except Exception as exc:
+                    for _, future in taken:
+                        future.set_exception(exc)
+                    continue
+                for decision, future in taken:
+                    future.set_result(decision.recipient_id in done)
+
+
 class Sender:
     """One run of a campaign's sender."""
 
-    def __init__(self, settings: MarketingSettings, channel: Channel) -> None:
+    def __init__(
+        self, settings: MarketingSettings, channel: Channel, *, connections: int = CONNECTIONS
+    ) -> None:
         self.settings = settings
         self.channel = channel
+        self.connections = connections
         self.links = Links(settings.public_base_url, settings.signing_secret.get_secret_value())
 
     async def run(self, session: AsyncSession, job: Job) -> None:
@@ -137,7 +222,9 @@ class Sender:
                 update(Campaign).where(Campaign.id == campaign_id).values(send_generation=mine)
             )
             await schedule_send(s, campaign, mine, self.settings.send_takeover_seconds)
-        more = await self._send_for_a_while(sessions, campaign, mine)
+        engine = session.bind
+        assert isinstance(engine, AsyncEngine)
+        more = await self._send_for_a_while(engine, sessions, campaign, mine)
         async with sessions.begin() as s:
             current = await s.get(Campaign, campaign_id, with_for_update=True)
             if current is None or current.send_generation != mine:
@@ -145,6 +232,7 @@ class Sender:
             if more:
                 await schedule_send(s, campaign, mine, 0)
                 return
+            await record_sends(s, campaign, wait=True)
             counts = await recipients.counts(s, campaign_id)
             if counts.get(recipients.PENDING) or counts.get(recipients.SENDING):
                 return  # retries not yet due, or claims a crashed run left: the successor
@@ -172,14 +260,26 @@ class Sender:
             )
 
     async def _send_for_a_while(
-        self, sessions: async_sessionmaker[AsyncSession], campaign: Campaign, generation: int
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        campaign: Campaign,
+        generation: int,
     ) -> bool:
-        """Send until the chunk's time is up; whether recipients remain to send now."""
+        """Send until the chunk's time is up; whether recipients remain to send now.
+
+        A batch at a time: claimed, its consent checked in one query (the refused ones
+        skipped), sent over the run's connections, then its touchpoints and events
+        written in one transaction."""
         deadline = time.monotonic() + self.settings.send_chunk_seconds
-        interval = 1.0 / campaign.rate_per_second if campaign.rate_per_second else 0.0
+        pace = _Pace(campaign.rate_per_second)
         lease = timedelta(seconds=self.settings.send_takeover_seconds)
-        next_at = time.monotonic()
-        async with self.channel.session() as channel:
+        async with contextlib.AsyncExitStack() as stack:
+            lanes = [
+                await stack.enter_async_context(self.channel.session())
+                for _ in range(max(1, self.connections))
+            ]
+            decisions = await stack.enter_async_context(_Decisions(engine, campaign).running())
             while time.monotonic() < deadline:
                 async with sessions.begin() as s:
                     still = await s.get(Campaign, campaign.id)
@@ -190,22 +290,50 @@ class Sender:
                     ):
                         return False
                     batch = await recipients.claim(s, campaign.id, self.settings.send_batch, lease)
+                    allowed = await _allowed(s, campaign, batch)
+                queue = deque(allowed)
+                # A connection's failure does not cut the others off mid-message.
+                outcomes = await asyncio.gather(
+                    *(
+                        self._lane(sessions, decisions, channel, campaign, queue, pace)
+                        for channel in lanes
+                    ),
+                    return_exceptions=True,
+                )
+                failures = [o for o in outcomes if isinstance(o, BaseException)]
+                async with sessions.begin() as s:
+                    await record_sends(s, campaign)
+                if failures:
+                    raise failures[0]
                 if not batch:
                     return False
-                for row in batch:
-                    if interval:
-                        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-                        next_at = max(next_at, time.monotonic() - 1.0) + interval
-                    await self._deliver(sessions, channel, campaign, row)
         return True
 
-    async def _deliver(self, sessions: Any, channel: Any, campaign: Campaign, row: Any) -> None:
-        tenant_id = campaign.tenant_id
-        if not row.email:
-            async with sessions.begin() as s:
-                await recipients.mark(s, row.id, "skipped", "no_address")
-            return
-        to = Addressee(tenant_id, row.contact_id, row.id, campaign.id, contact_context(row))
+    async def _lane(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        decisions: _Decisions,
+        channel: ChannelSession,
+        campaign: Campaign,
+        queue: deque[Any],
+        pace: _Pace,
+    ) -> None:
+        """One connection's sends: the batch's next recipient until none is left."""
+        while queue:
+            row = queue.popleft()
+            await pace.turn()
+            await self._deliver(sessions, decisions, channel, campaign, row)
+
+    async def _deliver(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        decisions: _Decisions,
+        channel: ChannelSession,
+        campaign: Campaign,
+        row: Any,
+    ) -> None:
+        context = contact_context(row)
+        to = Addressee(campaign.tenant_id, row.contact_id, row.id, campaign.id, context)
         outgoing = render(
             _content(campaign, row.variant),
             to,
@@ -215,40 +343,13 @@ class Sender:
             channel=campaign.channel,
             purpose=campaign.purpose,
         )
-        subject = str(outgoing.message["Subject"])
+        decision = recipients.Decision(
+            row.id, row.contact_id, row.version, str(outgoing.message["Subject"]), row.email
+        )
 
         async def commit() -> None:
-            async with sessions.begin() as s:
-                reason = await consent.refusal_for(
-                    s, tenant_id, row.contact_id, campaign.channel, campaign.purpose
-                )
-                if reason is not None:
-                    raise Refused(reason)
-                if not await recipients.mark_sent(s, row.id):
-                    raise Refused("claimed_elsewhere")
-                await touchpoints.record(
-                    s,
-                    tenant_id,
-                    row.contact_id,
-                    "email_sent",
-                    name=subject,
-                    channel="email",
-                    campaign_id=campaign.id,
-                    message_id=row.id,
-                )
-                data = EmailSent(
-                    message_id=row.id,
-                    campaign_id=campaign.id,
-                    subject=subject,
-                    to=row.email,
-                    contact_id=row.contact_id,
-                )
-                await emit(
-                    s,
-                    SOURCE.event(
-                        "crm.marketing.email.sent.v1", data, tenant_id=tenant_id, subject=row.id
-                    ),
-                )
+            if not await decisions.decide(decision):
+                await _decide_checked(sessions, campaign, decision)
 
         try:
             await channel.send(outgoing, commit)
@@ -272,6 +373,94 @@ class Sender:
         else:
             retry_at = utcnow() + timedelta(seconds=min(2**row.attempts, 300))
             await recipients.mark(s, row.id, recipients.PENDING, str(exc), retry_at=retry_at)
+
+
+async def _allowed(s: AsyncSession, campaign: Campaign, batch: list[Any]) -> list[Any]:
+    """The claimed recipients consent allows now (one query for the batch); the others
+    are skipped with the reason. Each allowed send is decided again at its end of data,
+    against the version of its contact's row read here (:func:`_decide_checked`)."""
+    refusals = await consent.refusals_for(
+        s,
+        campaign.tenant_id,
+        [row.contact_id for row in batch],
+        campaign.channel,
+        campaign.purpose,
+    )
+    allowed, refused = [], []
+    for row in batch:
+        reason = refusals[row.contact_id]
+        if reason is None and not row.email:
+            reason = "no_address"
+        if reason is None:
+            allowed.append(row)
+        else:
+            refused.append((row.id, "skipped", reason))
+    await recipients.mark_many(s, refused)
+    return allowed
+
+
+async def _decide_checked(
+    sessions: async_sessionmaker[AsyncSession], campaign: Campaign, decision: recipients.Decision
+) -> None:
+    """The full decision of one send whose contact changed since its batch was checked (or
+    whose claim is gone): consent read again with the contact's row held, then the mark.
+    Raises :class:`Refused` when the send may not go."""
+    async with sessions.begin() as s:
+        reason = await consent.refusal_for(
+            s, campaign.tenant_id, decision.contact_id, campaign.channel, campaign.purpose
+        )
+        if reason is not None:
+            raise Refused(reason)
+        if not await recipients.mark_sent(s, decision):
+            raise Refused("claimed_elsewhere")
+
+
+async def record_sends(s: AsyncSession, campaign: Campaign, *, wait: bool = False) -> int:
+    """The touchpoints and ``email.sent`` events of the campaign's sends not yet recorded
+    (this run's, or a crashed run's), in the caller's transaction; how many.
+
+    A touch of a contact merged away since its send goes to the survivor, as the merge
+    moved the others (the contacts' rows are held so a merge running now waits)."""
+    rows = await recipients.take_unrecorded(s, campaign.id, wait=wait)
+    if not rows:
+        return 0
+    merged = await projection.survivors(
+        s, campaign.tenant_id, sorted({row.contact_id for row in rows})
+    )
+    touches, events = [], []
+    for row in rows:
+        survivor = merged.get(row.contact_id)
+        subject, to = row.unrecorded["subject"], row.unrecorded["to"]
+        touches.append(
+            {
+                "tenant_id": row.tenant_id,
+                "contact_id": survivor or row.contact_id,
+                "original_contact_id": row.contact_id if survivor else None,
+                "kind": "email_sent",
+                "name": subject,
+                "channel": "email",
+                "campaign_id": campaign.id,
+                "message_id": row.id,
+                "properties": {},
+                "occurred_at": row.sent_at,
+                "source": None,
+            }
+        )
+        data = EmailSent(
+            message_id=row.id,
+            campaign_id=campaign.id,
+            subject=subject,
+            to=to,
+            contact_id=row.contact_id,
+        )
+        events.append(
+            SOURCE.event(
+                "crm.marketing.email.sent.v1", data, tenant_id=row.tenant_id, subject=row.id
+            )
+        )
+    await touchpoints.record_many(s, touches)
+    await emit_many(s, events)
+    return len(rows)
 
 
 async def bounce(

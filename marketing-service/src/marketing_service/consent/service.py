@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from crm_chassis.outbox import emit
@@ -21,6 +22,20 @@ async def refusal_for(
     the contact's row held until the caller's transaction ends."""
     facts = await repo.facts_of(session, tenant_id, [contact_id], channel, purpose, lock=True)
     return refusal(facts.get(contact_id), channel, purpose)
+
+
+async def refusals_for(
+    session: AsyncSession,
+    tenant_id: UUID,
+    contact_ids: Sequence[UUID],
+    channel: str,
+    purpose: str,
+) -> dict[UUID, str | None]:
+    """Why each send may not go (None: it may), in one query, without holding the rows:
+    a sender that decides each allowed send again when it goes, against the version of
+    the contact's row it read then (``repository.unchanged_and_unsuppressed``)."""
+    facts = await repo.facts_of(session, tenant_id, contact_ids, channel, purpose)
+    return {c: refusal(facts.get(c), channel, purpose) for c in contact_ids}
 
 
 async def unsubscribe(

@@ -106,6 +106,21 @@ async def mark_merged(
     )
 
 
+async def survivors(
+    session: AsyncSession, tenant_id: UUID, contact_ids: list[UUID]
+) -> dict[UUID, UUID]:
+    """Merged-away contacts among ``contact_ids`` -> the contact they were merged into,
+    their rows held (shared) until the transaction ends: touches recorded now for a
+    contact a merge is moving are either seen by that merge or moved here."""
+    rows = await session.execute(
+        select(_C.id, _C.merged_into)
+        .where(_C.tenant_id == tenant_id, _C.id.in_(contact_ids))
+        .order_by(_C.id)
+        .with_for_update(read=True)
+    )
+    return {r.id: r.merged_into for r in rows if r.merged_into is not None}
+
+
 async def unmark_merged(session: AsyncSession, tenant_id: UUID, restored_ids: list[UUID]) -> None:
     await session.execute(
         update(_C)

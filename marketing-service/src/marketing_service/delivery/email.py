@@ -3,7 +3,7 @@ back until the send is committed (exactly once per recipient across crashes).
 
 SMTP hands a message over when the server reads the final ``<CRLF>.<CRLF>``; until then
 a dropped connection delivers nothing. So the envelope and the whole content go first,
-then ``commit`` records the send (in its own transaction), then the final dot (the
+then ``commit`` decides and commits the send, then the final dot (the
 chassis connection's ``before_end_of_data``). A crash
 before the commit leaves the recipient unsent and the server discarding a partial
 message, so the send is simply done again; after it, the send is recorded and never

@@ -270,7 +270,9 @@ class Sender:
 
         A batch at a time: claimed, its consent checked in one query (the refused ones
         skipped), sent over the run's connections, then its touchpoints and events
-        written in one transaction."""
+        written in one transaction. The next batch is claimed while one is sent, and a
+        batch recorded while the next is sent, so the connections do not wait for
+        either (a batch claimed is always sent, even past the deadline)."""
         deadline = time.monotonic() + self.settings.send_chunk_seconds
         pace = _Pace(campaign.rate_per_second)
         lease = timedelta(seconds=self.settings.send_takeover_seconds)
@@ -280,34 +282,65 @@ class Sender:
                 for _ in range(max(1, self.connections))
             ]
             decisions = await stack.enter_async_context(_Decisions(engine, campaign).running())
-            while time.monotonic() < deadline:
-                async with sessions.begin() as s:
-                    still = await s.get(Campaign, campaign.id)
-                    if (
-                        still is None
-                        or still.status != "sending"
-                        or still.send_generation != generation
-                    ):
-                        return False
-                    batch = await recipients.claim(s, campaign.id, self.settings.send_batch, lease)
-                    allowed = await _allowed(s, campaign, batch)
-                queue = deque(allowed)
-                # A connection's failure does not cut the others off mid-message.
-                outcomes = await asyncio.gather(
-                    *(
-                        self._lane(sessions, decisions, channel, campaign, queue, pace)
-                        for channel in lanes
-                    ),
-                    return_exceptions=True,
-                )
-                failures = [o for o in outcomes if isinstance(o, BaseException)]
-                async with sessions.begin() as s:
-                    await record_sends(s, campaign)
-                if failures:
-                    raise failures[0]
-                if not batch:
-                    return False
-        return True
+            claiming = asyncio.create_task(self._claim(sessions, campaign, generation, lease))
+            recording: asyncio.Task[None] | None = None
+            try:
+                while True:
+                    claimed = await claiming
+                    if claimed is None:
+                        return False  # stopped, or nothing left to send now
+                    queue = deque(claimed)
+                    # A connection's failure does not cut the others off mid-message.
+                    sending = asyncio.gather(
+                        *(
+                            self._lane(sessions, decisions, channel, campaign, queue, pace)
+                            for channel in lanes
+                        ),
+                        return_exceptions=True,
+                    )
+                    more = time.monotonic() < deadline
+                    if more:
+                        claiming = asyncio.create_task(
+                            self._claim(sessions, campaign, generation, lease)
+                        )
+                    outcomes = await sending
+                    if recording is not None:
+                        await recording
+                    recording = asyncio.create_task(self._record(sessions, campaign))
+                    failures = [o for o in outcomes if isinstance(o, BaseException)]
+                    if failures:
+                        raise failures[0]
+                    if not more:
+                        return True
+            finally:
+                if not claiming.done():
+                    await asyncio.wait([claiming])  # claimed and not sent: the lease frees it
+                if not claiming.cancelled():
+                    claiming.exception()
+                if recording is not None:
+                    await recording
+
+    async def _claim(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        campaign: Campaign,
+        generation: int,
+        lease: timedelta,
+    ) -> list[Any] | None:
+        """The next batch's recipients consent allows (the others skipped: maybe none);
+        None when there is none to claim now or the campaign is no longer this run's."""
+        async with sessions.begin() as s:
+            still = await s.get(Campaign, campaign.id)
+            if still is None or still.status != "sending" or still.send_generation != generation:
+                return None
+            batch = await recipients.claim(s, campaign.id, self.settings.send_batch, lease)
+            if not batch:
+                return None
+            return await _allowed(s, campaign, batch)
+
+    async def _record(self, sessions: async_sessionmaker[AsyncSession], campaign: Campaign) -> None:
+        async with sessions.begin() as s:
+            await record_sends(s, campaign)
 
     async def _lane(
         self,

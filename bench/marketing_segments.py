@@ -17,8 +17,10 @@ marketing-service database, and:
 2. applies ``--events`` contact updates the way the consumer does (projection upsert,
    re-score, re-segment against 6 segments, runs of 100 per transaction): events/s;
 3. sends a campaign to ``--recipients`` consenting contacts through the real sender
-   (exactly-once protocol, consent checked per send) to a local SMTP sink in a process of
-   its own: messages/s.
+   (exactly-once protocol: consent checked per batch, each send decided at its end of
+   data; ``--send-connections`` SMTP connections, the sender's default 8) to a local SMTP
+   sink in a process of its own: messages/s, beside plain aiosmtplib over one connection
+   in the same run. 100,000 recipients take about 3.5 minutes on a shared 2-core machine.
 
 Everything is stopped and deleted at the end.
 """
@@ -234,11 +236,11 @@ async def raw_updates(dsn: str, changes: list[tuple[UUID, list[str]]]) -> float:
         await conn.close()
 
 
-async def sends(sessions, recipients: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+async def sends(sessions, recipients: int, connections: int | None) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from crm_chassis.jobs import Job
     from marketing_service.campaigns import recipients as audience
     from marketing_service.campaigns.models import Campaign
-    from marketing_service.campaigns.sender import Sender
+    from marketing_service.campaigns.sender import CONNECTIONS, Sender
     from marketing_service.contacts.models import ListMember
     from marketing_service.contacts.models import ProjectedContact as C
     from marketing_service.delivery.email import EmailChannel
@@ -270,7 +272,8 @@ async def sends(sessions, recipients: int) -> dict[str, float]:  # type: ignore[
         settings = MarketingSettings(
             smtp_host="127.0.0.1", smtp_port=port, send_chunk_seconds=10, send_batch=200
         )
-        sender = Sender(settings, EmailChannel(settings))
+        connections = connections or CONNECTIONS
+        sender = Sender(settings, EmailChannel(settings), connections=connections)
         started = time.perf_counter()
         while True:
             async with sessions() as s:
@@ -368,7 +371,11 @@ async def run(args: argparse.Namespace) -> None:
         try:
             full = await reevaluation(sessions, dsn)
             inc = await incremental(sessions, dsn, args.events)
-            sent = await sends(sessions, args.recipients) if args.recipients else None
+            sent = (
+                await sends(sessions, args.recipients, args.send_connections)
+                if args.recipients
+                else None
+            )
         finally:
             await engine.dispose()
     report(args, full, inc, sent)
@@ -419,6 +426,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument(
+        "--send-connections", type=int, help="SMTP connections of the sender (its default)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

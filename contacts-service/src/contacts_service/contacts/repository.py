@@ -22,9 +22,10 @@ class ContactRepository(HasCustomValues, TenantRepository[Contact]):
     label = "contact"
     sortable = SORTABLE
 
-    def filtered(self, filters: ContactFilters) -> Select[Any]:
-        """This tenant's contacts matching the simple filters of ``GET /v1/contacts``."""
-        stmt = self.select()
+    def filtered(self, filters: ContactFilters, *columns: Any) -> Select[Any]:
+        """This tenant's contacts matching the simple filters of ``GET /v1/contacts``: the
+        entities, or only ``columns`` of them."""
+        stmt = self.select(*columns)
         if filters.email:
             stmt = stmt.where(Contact.email_keys.contains([filters.email.lower()]))
         if filters.account_id:
